@@ -1,0 +1,120 @@
+import type { Logger } from 'pino';
+
+/**
+ * A start-up failure the operator can fix: printed as one line, no stack trace, exit code 1.
+ */
+export class StartupError extends Error {
+  override readonly name = 'StartupError';
+}
+
+/** Hides the password of a connection URL so it can be printed. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) {
+      parsed.password = '***';
+    }
+    return parsed.toString();
+  } catch {
+    return '<unparsable url>';
+  }
+}
+
+const HOW_TO_START = {
+  Postgres:
+    "start it (e.g. 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start') or set DATABASE_URL",
+  Redis:
+    "start it (e.g. 'redis-server --daemonize yes --bind 127.0.0.1 --port 6379') or set REDIS_URL",
+} as const;
+
+/** Builds the one-line error for a dependency that cannot be reached at start. */
+export function unreachable(
+  what: keyof typeof HOW_TO_START,
+  url: string,
+  cause: unknown,
+): StartupError {
+  const reason = describeCause(cause);
+  return new StartupError(
+    `cannot reach ${what} at ${redactUrl(url)} (${reason}); ${HOW_TO_START[what]}`,
+  );
+}
+
+/** A short reason for an error: its code when it has one, else its message. */
+export function describeCause(cause: unknown): string {
+  if (cause instanceof AggregateError && cause.errors.length > 0) {
+    return describeCause(cause.errors[0]);
+  }
+  if (cause instanceof Error) {
+    const code = (cause as Error & { code?: unknown }).code;
+    return typeof code === 'string' ? code : cause.message;
+  }
+  return String(cause);
+}
+
+/** Something `runMain` stops on shutdown. */
+export interface Stoppable {
+  stop(): Promise<void>;
+}
+
+export interface RunMainOptions {
+  log: Logger;
+  shutdownTimeoutMs: number;
+}
+
+/**
+ * Runs a process: starts it, and on SIGTERM/SIGINT stops it (the returned `stop` is expected to
+ * close in reverse start order). A {@link StartupError} or ConfigError prints one line and
+ * exits 1; a stop that outlives `shutdownTimeoutMs` exits 1.
+ */
+export function runMain(start: () => Promise<Stoppable>, opts: RunMainOptions): void {
+  const { log } = opts;
+  let running: Stoppable | undefined;
+  let stopping = false;
+
+  const shutdown = (signal: string): void => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const deadline = setTimeout(() => {
+      log.error({ timeoutMs: opts.shutdownTimeoutMs }, 'shutdown deadline passed; exiting');
+      process.exit(1);
+    }, opts.shutdownTimeoutMs);
+    deadline.unref();
+    (running ? running.stop() : Promise.resolve()).then(
+      () => {
+        log.info('stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+
+  start().then(
+    (started) => {
+      running = started;
+      if (stopping) {
+        void started.stop().finally(() => process.exit(0));
+      }
+    },
+    (err: unknown) => {
+      failStartup(log, err);
+    },
+  );
+}
+
+/** Reports a start-up failure (one line for the expected kinds) and exits 1. */
+export function failStartup(log: Logger, err: unknown): never {
+  if (err instanceof Error && (err.name === 'StartupError' || err.name === 'ConfigError')) {
+    log.fatal(err.message);
+  } else {
+    log.fatal({ err }, 'start-up failed');
+  }
+  process.exit(1);
+}

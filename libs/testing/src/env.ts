@@ -1,0 +1,27 @@
+import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL } from '@cp/platform';
+
+/** The server tests use: DATABASE_URL (its database is only the admin entry point). */
+export const testDatabaseUrl = (): string => process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
+/** The Redis tests use. */
+export const testRedisUrl = (): string => process.env.REDIS_URL || DEFAULT_REDIS_URL;
+
+/** Every database a test run creates starts with this. */
+export const TEST_DB_PREFIX = 'cp_test_';
+
+/** The same server URL pointing at another database. */
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+/** The template database of this run (set by the global setup). */
+export function templateDatabase(): string {
+  const name = process.env.CP_TEST_TEMPLATE_DB;
+  if (!name) {
+    throw new Error(
+      'CP_TEST_TEMPLATE_DB is not set: run integration tests through jest (npm test)',
+    );
+  }
+  return name;
+}
