@@ -13,6 +13,7 @@ export const ERROR_CODES = [
   'PROFILE_NOT_FOUND',
   'RUNTIME_NOT_FOUND',
   'OPERATION_NOT_FOUND',
+  'ROUTE_NOT_FOUND',
   'DISPLAY_NAME_TAKEN',
   'PROFILE_DISABLED',
   'PROFILE_DELETING',
@@ -124,5 +125,6 @@ export const MESSAGES = {
   runtimeActiveSquads:
     'cannot delete runtime: it has active squads led by archived agents. Archive those squads or assign them a new leader first.',
   payloadTooLarge: 'request body too large',
+  routeNotFound: 'not found',
   internal: 'internal error',
 } as const;

@@ -2,8 +2,9 @@
  * `node libs/db/dist/cli.js migrate|revert`: applies pending migrations, or reverts the last one,
  * against DATABASE_URL. Behind `npm run db:migrate` and `npm run db:revert`.
  */
-import { failStartup, createLogger, loadSharedConfig, unreachable } from '@cp/platform';
-import { createDataSource } from './data-source';
+import { createLogger, failStartup, loadSharedConfig } from '@cp/platform';
+import type { DataSource } from 'typeorm';
+import { connectDataSource } from './data-source';
 import { revertLastMigration, runMigrations } from './migrate';
 
 async function main(command: string | undefined): Promise<void> {
@@ -13,15 +14,15 @@ async function main(command: string | undefined): Promise<void> {
     process.stderr.write('usage: cli.js migrate|revert\n');
     process.exit(2);
   }
-  const dataSource = createDataSource({
-    url: config.database.url,
-    poolSize: 1,
-    applicationName: 'cp-migrate',
-  });
+  let dataSource: DataSource;
   try {
-    await dataSource.initialize();
+    dataSource = await connectDataSource({
+      url: config.database.url,
+      poolSize: 1,
+      applicationName: 'cp-migrate',
+    });
   } catch (err) {
-    failStartup(log, unreachable('Postgres', config.database.url, err));
+    failStartup(log, err);
   }
   try {
     if (command === 'migrate') {

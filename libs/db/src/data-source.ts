@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { unreachable } from '@cp/platform';
 import { DataSource } from 'typeorm';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
@@ -35,4 +36,18 @@ export function createDataSource(opts: DataSourceOptions): DataSource {
     applicationName: opts.applicationName ?? 'control-plane',
     connectTimeoutMS: opts.connectionTimeoutMs ?? 5000,
   });
+}
+
+/**
+ * Creates and initialises a DataSource, turning a connection failure into the one-line
+ * {@link StartupError} that names the URL and how to start Postgres.
+ */
+export async function connectDataSource(opts: DataSourceOptions): Promise<DataSource> {
+  const dataSource = createDataSource(opts);
+  try {
+    await dataSource.initialize();
+  } catch (err) {
+    throw unreachable('Postgres', opts.url, err);
+  }
+  return dataSource;
 }

@@ -13,11 +13,19 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
-/** Constant-time comparison of two token hashes. */
+/** The stored form's shape (the same as `api_token_token_hash_check`). */
+const TOKEN_HASH = /^[0-9a-f]{64}$/;
+
+/**
+ * Constant-time comparison of two token hashes. False when either is not a lowercase hex
+ * SHA-256: `Buffer.from(x, 'hex')` silently drops what is not hex, so malformed input would
+ * otherwise compare equal (`''` with `''`, `'abc'` with `'abd'`).
+ */
 export function tokenHashesEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a, 'hex');
-  const right = Buffer.from(b, 'hex');
-  return left.length === right.length && timingSafeEqual(left, right);
+  if (!TOKEN_HASH.test(a) || !TOKEN_HASH.test(b)) {
+    return false;
+  }
+  return timingSafeEqual(Buffer.from(a, 'hex'), Buffer.from(b, 'hex'));
 }
 
 /** The kind a plain token's prefix claims, or undefined for an unknown prefix. */

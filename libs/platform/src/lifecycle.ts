@@ -39,16 +39,30 @@ export function unreachable(
   );
 }
 
-/** A short reason for an error: its code when it has one, else its message. */
+/**
+ * A short reason for an error: a socket error's code (`ECONNREFUSED`), else its message.
+ * Duck-typed, because errors from another realm (a test sandbox) fail `instanceof Error`.
+ */
 export function describeCause(cause: unknown): string {
-  if (cause instanceof AggregateError && cause.errors.length > 0) {
-    return describeCause(cause.errors[0]);
+  if (typeof cause !== 'object' || cause === null) {
+    return String(cause);
   }
-  if (cause instanceof Error) {
-    const code = (cause as Error & { code?: unknown }).code;
-    return typeof code === 'string' ? code : cause.message;
+  const { code, message, errors } = cause as {
+    code?: unknown;
+    message?: unknown;
+    errors?: unknown;
+  };
+  if (Array.isArray(errors) && errors.length > 0) {
+    return describeCause(errors[0]);
   }
-  return String(cause);
+  // A socket error's code says it all; a server's SQLSTATE (3D000) needs its message.
+  if (typeof code === 'string' && code.startsWith('E')) {
+    return code;
+  }
+  if (typeof message === 'string' && message !== '') {
+    return message;
+  }
+  return typeof code === 'string' ? code : 'unknown error';
 }
 
 /** Something `runMain` stops on shutdown. */
@@ -109,10 +123,14 @@ export function runMain(start: () => Promise<Stoppable>, opts: RunMainOptions): 
   );
 }
 
-/** Reports a start-up failure (one line for the expected kinds) and exits 1. */
+/**
+ * Reports a start-up failure and exits 1. The expected kinds (a dependency that cannot be
+ * reached, a bad configuration) are one plain line on stderr for the person at the terminal;
+ * anything else is logged with its stack.
+ */
 export function failStartup(log: Logger, err: unknown): never {
   if (err instanceof Error && (err.name === 'StartupError' || err.name === 'ConfigError')) {
-    log.fatal(err.message);
+    process.stderr.write(`error: ${err.message}\n`);
   } else {
     log.fatal({ err }, 'start-up failed');
   }

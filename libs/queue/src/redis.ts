@@ -1,3 +1,4 @@
+import { describeCause, type Logger, unreachable } from '@cp/platform';
 import { Redis, type RedisOptions } from 'ioredis';
 
 /** What a connection is for; it decides how the client behaves while Redis is down. */
@@ -20,6 +21,8 @@ export function createRedisConnection(
 ): Redis {
   const common: RedisOptions = {
     connectTimeout: 2_000,
+    // A socket that never opened never closes; do not hold the process for ioredis's 2 s default.
+    disconnectTimeout: 200,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
     lazyConnect: false,
   };
@@ -71,4 +74,40 @@ export async function pingRedis(client: Redis, timeoutMs = 1_000): Promise<void>
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Opens a connection and waits until Redis answers, turning a failure into the one-line
+ * StartupError that names the URL and how to start Redis. The client is closed on failure.
+ */
+export async function connectRedis(
+  url: string,
+  role: RedisRole,
+  log: Logger,
+  timeoutMs = 3_000,
+): Promise<Redis> {
+  const client = createRedisConnection(url, role);
+  // ioredis emits 'error' on every failed reconnect; without a listener that crashes the
+  // process. Log each distinct outage once, not every retry.
+  let lastReason: string | undefined;
+  client.on('error', (err: Error) => {
+    const reason = describeCause(err);
+    if (reason !== lastReason) {
+      lastReason = reason;
+      log.warn({ reason, role }, 'redis connection error; reconnecting');
+    }
+  });
+  client.on('ready', () => {
+    if (lastReason !== undefined) {
+      log.info({ role }, 'redis connection restored');
+    }
+    lastReason = undefined;
+  });
+  try {
+    await waitForRedis(client, timeoutMs);
+  } catch (err) {
+    client.disconnect();
+    throw unreachable('Redis', url, err);
+  }
+  return client;
 }

@@ -11,6 +11,7 @@ import {
   type QueueName,
 } from './catalog';
 import { encodeJobError } from './job-error';
+import { connectRedis } from './redis';
 
 /** What a handler learns about the job it runs, besides its payload. */
 export interface JobContext {
@@ -93,4 +94,53 @@ export function startWorker<Q extends QueueName>(
     prefix: opts.prefix,
     concurrency: opts.concurrency,
   });
+}
+
+/** Options of {@link runQueueWorker}. */
+export interface RunQueueWorkerOptions {
+  redisUrl: string;
+  prefix: string;
+  concurrency: number;
+  log: Logger;
+  /** Closes what the caller opened for the handlers (its database pool); runs last on stop. */
+  onStop?: () => Promise<void>;
+}
+
+/** A running worker process part: the BullMQ worker and how to stop it. */
+export interface RunningWorker {
+  worker: Worker;
+  /** Stops taking jobs, lets active ones finish (`worker.close()`), then closes connections. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Connects to Redis (one-line StartupError when unreachable) and starts a worker on `queue`
+ * with {@link startWorker}. What a worker service runs after opening its database.
+ */
+export async function runQueueWorker<Q extends QueueName>(
+  queue: Q,
+  handlers: QueueHandlers<Q>,
+  opts: RunQueueWorkerOptions,
+): Promise<RunningWorker> {
+  const connection = await connectRedis(opts.redisUrl, 'worker', opts.log);
+  const worker = startWorker(queue, handlers, {
+    connection,
+    prefix: opts.prefix,
+    concurrency: opts.concurrency,
+    log: opts.log,
+  });
+  worker.on('error', (err) => opts.log.error({ err, queue }, 'worker error'));
+  await worker.waitUntilReady();
+  opts.log.info(
+    { queue, concurrency: opts.concurrency, prefix: opts.prefix },
+    `worker consuming ${queue}`,
+  );
+  return {
+    worker,
+    stop: async () => {
+      await worker.close();
+      await connection.quit();
+      await opts.onStop?.();
+    },
+  };
 }

@@ -25,3 +25,8 @@ export function templateDatabase(): string {
   }
   return name;
 }
+
+/** This process's environment with overrides, for spawning a service under test. */
+export function childEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
+  return { ...process.env, ...overrides };
+}

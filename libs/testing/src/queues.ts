@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createRedisConnection } from '@cp/queue';
+import { createRedisConnection, waitForRedis } from '@cp/queue';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { testRedisUrl } from './env';
@@ -9,9 +9,11 @@ export function createTestQueuePrefix(): string {
   return `{t-${randomBytes(4).toString('hex')}}`;
 }
 
-/** A Redis connection to REDIS_URL for a test (`worker` role unless said). */
-export function createTestRedis(role: 'producer' | 'worker' = 'worker'): Redis {
-  return createRedisConnection(testRedisUrl(), role);
+/** A connected Redis client on REDIS_URL for a test (`worker` role unless said). */
+export async function createTestRedis(role: 'producer' | 'worker' = 'worker'): Promise<Redis> {
+  const client = createRedisConnection(testRedisUrl(), role);
+  await waitForRedis(client);
+  return client;
 }
 
 /** Deletes every key under a test prefix. Call it in `afterAll`. */

@@ -19,25 +19,27 @@ export class ProviderPartialUnique1764806400121 implements MigrationInterface {
   }
 
   /**
-   * Restoring the full key is impossible while a daemon holds a built-in and a custom row of the
-   * same provider; this refuses with the rows to remove instead of Postgres's bare 23505.
+   * Restoring the full key is impossible while one daemon holds two rows of a provider (a
+   * built-in and a custom one, or two custom ones); this refuses with the rows to remove instead
+   * of Postgres's bare 23505. Rows without a daemon never clash: NULLs are distinct in the key.
    */
   async down(queryRunner: QueryRunner): Promise<void> {
     const clashes = (await queryRunner.query(`
-      SELECT workspace_id, daemon_id, provider, count(*)::int AS rows
+      SELECT workspace_id, daemon_id, provider
       FROM agent_runtime
+      WHERE daemon_id IS NOT NULL
       GROUP BY workspace_id, daemon_id, provider
-      HAVING count(*) > 1 AND bool_or(profile_id IS NULL) AND bool_or(profile_id IS NOT NULL)
+      HAVING count(*) > 1
       ORDER BY workspace_id, daemon_id, provider
       LIMIT 5
-    `)) as { workspace_id: string; daemon_id: string; provider: string; rows: number }[];
+    `)) as { workspace_id: string; daemon_id: string; provider: string }[];
     if (clashes.length > 0) {
       const examples = clashes
         .map((c) => `workspace ${c.workspace_id} daemon ${c.daemon_id} provider ${c.provider}`)
         .join('; ');
       throw new Error(
-        'cannot revert ProviderPartialUnique: built-in and custom runtimes of the same provider ' +
-          `coexist on one daemon (${examples}); delete the custom runtime rows ` +
+        'cannot revert ProviderPartialUnique: one daemon holds several runtimes of the same ' +
+          `provider (${examples}); delete the custom runtime rows ` +
           '(agent_runtime.profile_id IS NOT NULL) first',
       );
     }

@@ -1,0 +1,4 @@
+export { type ApiDeps, BODY_LIMIT, createApp } from './app';
+export { type ApiConfig, loadConfig as loadApiConfig } from './config';
+export { HTTP_STATUS, toHttpError } from './http/errors';
+export { type RunningApi, startApi } from './server';

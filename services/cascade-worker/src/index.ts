@@ -1,0 +1,2 @@
+export { loadConfig as loadCascadeWorkerConfig, type CascadeWorkerConfig } from './config';
+export { makeCascadeHandlers, startCascadeWorker } from './worker';

@@ -1,0 +1,32 @@
+import {
+  envInt,
+  type Env,
+  parseEnv,
+  type SharedConfig,
+  sharedEnvShape,
+  toSharedConfig,
+} from '@cp/platform';
+import { z } from 'zod';
+
+const RegistryEnv = z.object({
+  ...sharedEnvShape,
+  REGISTRY_CONCURRENCY: envInt(64),
+  REGISTRY_DB_POOL_SIZE: envInt(10),
+});
+
+/** The registry worker's configuration, parsed once. */
+export interface RegistryWorkerConfig extends SharedConfig {
+  readonly database: SharedConfig['database'] & { readonly poolSize: number };
+  readonly worker: { readonly concurrency: number };
+}
+
+/** Parses the registry worker's environment. @throws ConfigError listing every bad variable. */
+export function loadConfig(env: Env = process.env): RegistryWorkerConfig {
+  const parsed = parseEnv(RegistryEnv, env);
+  const shared = toSharedConfig(parsed);
+  return {
+    ...shared,
+    database: { ...shared.database, poolSize: parsed.REGISTRY_DB_POOL_SIZE },
+    worker: { concurrency: parsed.REGISTRY_CONCURRENCY },
+  };
+}

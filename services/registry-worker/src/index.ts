@@ -1,0 +1,2 @@
+export { loadConfig as loadRegistryWorkerConfig, type RegistryWorkerConfig } from './config';
+export { makeRegistryHandlers, startRegistryWorker } from './worker';

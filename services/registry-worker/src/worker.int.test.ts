@@ -1,0 +1,47 @@
+import { createLogger } from '@cp/platform';
+import {
+  createTestDatabase,
+  createTestQueuePrefix,
+  createTestRedis,
+  removeQueuePrefix,
+  type TestDatabase,
+  testRedisUrl,
+} from '@cp/testing';
+import { loadConfig } from './config';
+import { startRegistryWorker } from './worker';
+
+describe(startRegistryWorker.name, () => {
+  const prefix = createTestQueuePrefix();
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase({ poolSize: 1 });
+  });
+
+  afterAll(async () => {
+    const redis = await createTestRedis();
+    await removeQueuePrefix(redis, prefix);
+    redis.disconnect();
+    await database.drop();
+  });
+
+  it('consumes the registry queue until stopped', async () => {
+    const config = loadConfig({
+      DATABASE_URL: database.url,
+      REDIS_URL: testRedisUrl(),
+      QUEUE_PREFIX: prefix,
+    });
+    const sut = await startRegistryWorker(config, createLogger('test', 'silent'));
+    expect(sut.worker.name).toBe('registry');
+    expect(sut.worker.isRunning()).toBe(true);
+    await sut.stop();
+    expect(sut.worker.isRunning()).toBe(false);
+  });
+
+  it('refuses to start with an unreachable Postgres, naming the URL', async () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x' });
+    await expect(startRegistryWorker(config, createLogger('test', 'silent'))).rejects.toThrow(
+      /^cannot reach Postgres at postgres:\/\/postgres@127\.0\.0\.1:1\/x/,
+    );
+  });
+});
