@@ -4,3 +4,4 @@ export * from './job-error';
 export * from './queues';
 export * from './redis';
 export * from './worker';
+export * from './events';

@@ -6,7 +6,7 @@ import { createRedisConnection, pingRedis } from '@cp/queue';
 import { childEnv, createTestDatabase, createTestRedis, type TestDatabase } from '@cp/testing';
 import type { Redis } from 'ioredis';
 import request from 'supertest';
-import { createApp } from './app';
+import { type ApiDeps, createApp, DEFAULT_AUTH_OPTIONS } from './app';
 import { loadConfig } from './config';
 import { startApi } from './server';
 
@@ -31,13 +31,17 @@ describe('api', () => {
     await database.drop();
   });
 
-  const appWith = (redisClient: Redis) =>
+  const appWithProbes = (probes: ApiDeps['probes'], readinessTimeoutMs = 500) =>
     createApp({
       db: database.db,
       log,
-      probes: { postgres: () => database.db.ping(), redis: () => pingRedis(redisClient) },
-      readinessTimeoutMs: 500,
+      events: { emit: () => Promise.resolve() },
+      auth: DEFAULT_AUTH_OPTIONS,
+      probes,
+      readinessTimeoutMs,
     });
+  const appWith = (redisClient: Redis) =>
+    appWithProbes({ postgres: () => database.db.ping(), redis: () => pingRedis(redisClient) });
 
   describe('GET /healthz', () => {
     it('answers 200 while the process is up, even with Redis down', async () => {
@@ -70,14 +74,9 @@ describe('api', () => {
     });
 
     it('answers 503 naming Postgres when its probe fails', async () => {
-      const app = createApp({
-        db: database.db,
-        log,
-        probes: {
-          postgres: () => Promise.reject(new Error('ECONNREFUSED')),
-          redis: () => pingRedis(redis),
-        },
-        readinessTimeoutMs: 500,
+      const app = appWithProbes({
+        postgres: () => Promise.reject(new Error('ECONNREFUSED')),
+        redis: () => pingRedis(redis),
       });
       const res = await request(app).get('/readyz');
       expect(res.status).toBe(503);
@@ -85,12 +84,7 @@ describe('api', () => {
     });
 
     it('treats a probe that never answers as down after the timeout', async () => {
-      const app = createApp({
-        db: database.db,
-        log,
-        probes: { postgres: () => new Promise<void>(() => undefined) },
-        readinessTimeoutMs: 100,
-      });
+      const app = appWithProbes({ postgres: () => new Promise<void>(() => undefined) }, 100);
       const res = await request(app).get('/readyz');
       expect(res.status).toBe(503);
       expect(ReadinessResponse.parse(res.body).checks.postgres).toBe(

@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createDb } from '@cp/db';
-import { connectDataSource } from '@cp/db';
+import { connectDataSource, createDb } from '@cp/db';
 import { createLogger, type Logger, type Stoppable } from '@cp/platform';
-import { connectRedis, pingRedis } from '@cp/queue';
-import { createApp } from './app';
+import { connectRedis, EventStream, pingRedis } from '@cp/queue';
+import { createApp, DEFAULT_AUTH_OPTIONS } from './app';
+import { streamEventSink } from './services/events';
 import type { ApiConfig } from './config';
 
 /** A running api: its URL and how to stop it. */
@@ -38,6 +38,8 @@ export async function startApi(
   const app = createApp({
     db,
     log,
+    events: streamEventSink(new EventStream(redis, config.queue.prefix), log),
+    auth: DEFAULT_AUTH_OPTIONS,
     probes: { postgres: () => db.ping(), redis: () => pingRedis(redis) },
     readinessTimeoutMs: config.readinessTimeoutMs,
   });

@@ -16,6 +16,11 @@ export interface NewRuntimeProfile {
   createdBy: string | null;
 }
 
+/** Columns an update may change; absent ones stay as they are. */
+export type RuntimeProfilePatch = Partial<
+  Pick<RuntimeProfile, 'displayName' | 'commandName' | 'description' | 'visibility' | 'enabled'>
+> & { fixedArgs?: string[] };
+
 const DISPLAY_NAME_KEY = 'runtime_profile_workspace_id_display_name_key';
 
 /** Runtime profiles, always scoped by workspace. */
@@ -37,6 +42,35 @@ export class RuntimeProfileRepository {
       }
       throw err;
     }
+  }
+
+  /**
+   * Applies `patch` and always bumps `updated_at` (an empty patch is still an update, as
+   * upstream's). Returns the updated profile, or null when it is not in this workspace.
+   * @throws AppError `DISPLAY_NAME_TAKEN` when the new display name is taken.
+   */
+  async update(
+    workspaceId: string,
+    profileId: string,
+    patch: RuntimeProfilePatch,
+  ): Promise<RuntimeProfile | null> {
+    try {
+      const result = await this.manager
+        .createQueryBuilder()
+        .update(RuntimeProfile)
+        .set({ ...patch, updatedAt: () => 'now()' })
+        .where('id = :profileId AND workspace_id = :workspaceId', { profileId, workspaceId })
+        .execute();
+      if (!result.affected) {
+        return null;
+      }
+    } catch (err) {
+      if (isUniqueViolation(err, DISPLAY_NAME_KEY)) {
+        throw new AppError('DISPLAY_NAME_TAKEN', MESSAGES.displayNameTaken, { cause: err });
+      }
+      throw err;
+    }
+    return this.findInWorkspace(workspaceId, profileId);
   }
 
   /** The profile with this id in this workspace, or null (another workspace's profile is null). */

@@ -1,0 +1,91 @@
+import { AppError, type MemberRole, MESSAGES } from '@cp/contracts';
+import type { Db, NewRuntimeProfile, RuntimeProfile, RuntimeProfilePatch } from '@cp/db';
+import type { EventSink } from './events';
+
+/** Who is reading profiles: decides which private profiles they see. */
+export type ProfileViewer =
+  | { kind: 'member'; userId: string; role: MemberRole }
+  | { kind: 'daemon'; createdBy: string | null };
+
+/**
+ * Visibility, enforced (upstream stores it and enforces nothing): a private profile is seen by
+ * its creator, by owners and admins, and by daemon tokens its creator created.
+ */
+export function canSee(profile: RuntimeProfile, viewer: ProfileViewer): boolean {
+  if (profile.visibility === 'workspace') {
+    return true;
+  }
+  if (profile.createdBy === null) {
+    return viewer.kind === 'member' && viewer.role !== 'member';
+  }
+  if (viewer.kind === 'daemon') {
+    return viewer.createdBy === profile.createdBy;
+  }
+  return viewer.role !== 'member' || viewer.userId === profile.createdBy;
+}
+
+const notFound = () => new AppError('PROFILE_NOT_FOUND', MESSAGES.profileNotFound);
+
+/** Runtime profile reads and writes (delete lives with the cascade). */
+export class RuntimeProfileService {
+  constructor(
+    private readonly db: Db,
+    private readonly events: EventSink,
+  ) {}
+
+  /** Every profile of the workspace the viewer may see, oldest first. */
+  async list(workspaceId: string, viewer: ProfileViewer): Promise<RuntimeProfile[]> {
+    const profiles = await this.db.profiles.listInWorkspace(workspaceId);
+    return profiles.filter((profile) => canSee(profile, viewer));
+  }
+
+  /** The enabled profiles the viewer may see: what a daemon registers. */
+  async listEnabled(workspaceId: string, viewer: ProfileViewer): Promise<RuntimeProfile[]> {
+    const profiles = await this.db.profiles.listInWorkspace(workspaceId, { enabledOnly: true });
+    return profiles.filter((profile) => canSee(profile, viewer));
+  }
+
+  /** One profile. @throws AppError `PROFILE_NOT_FOUND` when absent here or not visible. */
+  async get(
+    workspaceId: string,
+    profileId: string,
+    viewer: ProfileViewer,
+  ): Promise<RuntimeProfile> {
+    const profile = await this.db.profiles.findInWorkspace(workspaceId, profileId);
+    if (!profile || !canSee(profile, viewer)) {
+      throw notFound();
+    }
+    return profile;
+  }
+
+  /** Creates a profile and announces it. @throws AppError `DISPLAY_NAME_TAKEN`. */
+  async create(input: NewRuntimeProfile, actorUserId: string): Promise<RuntimeProfile> {
+    const profile = await this.db.profiles.create(input);
+    await this.events.emit('runtime_profile.created', profile.workspaceId, member(actorUserId), {
+      runtime_profile_id: profile.id,
+    });
+    return profile;
+  }
+
+  /**
+   * Applies a partial update (always bumping `updated_at`) and announces it.
+   * @throws AppError `PROFILE_NOT_FOUND`, `DISPLAY_NAME_TAKEN`.
+   */
+  async update(
+    workspaceId: string,
+    profileId: string,
+    patch: RuntimeProfilePatch,
+    actorUserId: string,
+  ): Promise<RuntimeProfile> {
+    const profile = await this.db.profiles.update(workspaceId, profileId, patch);
+    if (!profile) {
+      throw notFound();
+    }
+    await this.events.emit('runtime_profile.updated', workspaceId, member(actorUserId), {
+      runtime_profile_id: profile.id,
+    });
+    return profile;
+  }
+}
+
+const member = (userId: string) => ({ type: 'member' as const, id: userId });
