@@ -33,7 +33,10 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-non-null-assertion': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
       eqeqeq: ['error', 'always'],
       curly: ['error', 'all'],
       'no-console': 'error',
@@ -46,7 +49,7 @@ export default tseslint.config(
   },
   {
     // Where the environment may be read (STYLE.md §7).
-    files: ['**/config.ts', 'libs/testing/**', 'libs/db/src/cli.ts', '*.js', '*.mjs'],
+    files: ['**/config.ts', 'libs/testing/**', 'libs/db/src/cli.ts', 'bench/**', '*.js', '*.mjs'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

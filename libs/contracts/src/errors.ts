@@ -126,5 +126,8 @@ export const MESSAGES = {
     'cannot delete runtime: it has active squads led by archived agents. Archive those squads or assign them a new leader first.',
   payloadTooLarge: 'request body too large',
   routeNotFound: 'not found',
+  operationNotFound: 'operation not found',
+  queueUnavailable: 'the job queue is unavailable; retry shortly',
+  profileDeleting: (profileId: string) => `runtime profile is being deleted: ${profileId}`,
   internal: 'internal error',
 } as const;

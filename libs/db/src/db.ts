@@ -1,7 +1,9 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { AgentRepository } from './repositories/agent.repository';
 import { ApiTokenRepository } from './repositories/api-token.repository';
+import { CascadeRepository } from './repositories/cascade.repository';
 import { MemberRepository } from './repositories/member.repository';
+import { RegistrationRepository } from './repositories/registration.repository';
 import { RuntimeProfileRepository } from './repositories/runtime-profile.repository';
 import { RuntimeRepository } from './repositories/runtime.repository';
 import { UserRepository } from './repositories/user.repository';
@@ -19,6 +21,8 @@ export interface Db {
   readonly profiles: RuntimeProfileRepository;
   readonly runtimes: RuntimeRepository;
   readonly agents: AgentRepository;
+  readonly registrations: RegistrationRepository;
+  readonly cascades: CascadeRepository;
   /** Runs `fn` in one transaction; commits when it resolves, rolls back when it throws. */
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
   /** Resolves when Postgres answers a trivial query (readiness). */
@@ -34,6 +38,8 @@ function bind(manager: EntityManager): Db {
     profiles: new RuntimeProfileRepository(manager),
     runtimes: new RuntimeRepository(manager),
     agents: new AgentRepository(manager),
+    registrations: new RegistrationRepository(manager),
+    cascades: new CascadeRepository(manager),
     transaction: (fn) => manager.transaction((tx) => fn(bind(tx))),
     ping: async () => {
       await manager.query('SELECT 1');

@@ -6,10 +6,17 @@ export { MIGRATIONS } from './migrations';
 export * from './pg-errors';
 export type { NewAgent, NewAutopilot, NewSquad, NewTask } from './repositories/agent.repository';
 export type { IssuedToken, NewApiToken } from './repositories/api-token.repository';
+export type { CascadeBlocker, CascadeCounts } from './repositories/cascade.repository';
 export type {
   NewRuntimeProfile,
   RuntimeProfilePatch,
 } from './repositories/runtime-profile.repository';
+export type {
+  LegacyMerge,
+  LockedProfile,
+  RuntimeUpsert,
+  WorkspaceContext,
+} from './repositories/registration.repository';
 export type { NewRuntime } from './repositories/runtime.repository';
 export type { NewUser } from './repositories/user.repository';
 export type { NewWorkspace } from './repositories/workspace.repository';

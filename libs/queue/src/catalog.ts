@@ -1,3 +1,4 @@
+import { ProfileDeletePayload, RuntimeDeletePayload, RuntimeRegisterPayload } from '@cp/contracts';
 import type { z } from 'zod';
 
 /**
@@ -27,7 +28,21 @@ export const defineJob = <Q extends QueueName, S extends z.ZodType>(spec: JobSpe
  * stored jobs: **never rename one**; add the new name, handle both, drop the old one once drained.
  * Entries arrive with the features that produce them.
  */
-export const jobCatalog = {} as const satisfies Record<string, JobSpec>;
+export const jobCatalog = {
+  'runtime.register': defineJob({ queue: 'registry', payload: RuntimeRegisterPayload }),
+  // Target-derived ids: two deletes of one target are one job. The profile's includes its
+  // deletion mark, so a new request after a refusal gets a new job.
+  'profile.delete': defineJob({
+    queue: 'cascade',
+    payload: ProfileDeletePayload,
+    jobId: (p) => jobKey('profile.delete', p.profileId, String(Date.parse(p.deletionRequestedAt))),
+  }),
+  'runtime.delete': defineJob({
+    queue: 'cascade',
+    payload: RuntimeDeletePayload,
+    jobId: (p) => jobKey('runtime.delete', p.runtimeId),
+  }),
+} as const satisfies Record<string, JobSpec>;
 
 /** A job name in the catalog. */
 export type JobName = keyof typeof jobCatalog;

@@ -1,4 +1,6 @@
-import { DomainEvent } from '@cp/contracts';
+import { randomUUID } from 'node:crypto';
+import { DomainEvent, type EventActor, type EventType } from '@cp/contracts';
+import type { Logger } from '@cp/platform';
 import type { Redis } from 'ioredis';
 
 /** Approximate cap of the event stream: old entries are trimmed as new ones arrive. */
@@ -46,4 +48,36 @@ export class EventStream {
       event: DomainEvent.parse(JSON.parse(fields[1] ?? 'null')),
     }));
   }
+}
+
+/** Where services report committed changes. */
+export interface EventSink {
+  /** Publishes one event; a failure is logged, never thrown (the change already stands). */
+  emit(
+    type: EventType,
+    workspaceId: string,
+    actor: EventActor,
+    data: Record<string, unknown>,
+  ): Promise<void>;
+}
+
+/** An {@link EventSink} on the Redis event stream, stamping each event with a new id. */
+export function streamEventSink(stream: EventStream, log: Logger): EventSink {
+  return {
+    emit: async (type, workspaceId, actor, data) => {
+      const event: DomainEvent = {
+        id: randomUUID(),
+        type,
+        workspace_id: workspaceId,
+        actor,
+        data,
+        occurred_at: new Date().toISOString(),
+      };
+      try {
+        await stream.publish(event);
+      } catch (err) {
+        log.warn({ err, eventType: type, eventId: event.id }, 'could not publish event');
+      }
+    },
+  };
 }

@@ -5,3 +5,6 @@ export * from './queues';
 export * from './redis';
 export * from './worker';
 export * from './events';
+export * from './operations';
+export * from './outcomes';
+export * from './producer';

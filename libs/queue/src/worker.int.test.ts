@@ -8,9 +8,14 @@ import {
 import { type Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { openQueue } from './queues';
-import { runQueueWorker, type RunningWorker } from './worker';
+import { type QueueHandlers, runQueueWorker, type RunningWorker } from './worker';
 
 const log = createLogger('queue-test', 'silent');
+
+/** Handlers that must not run: the jobs these tests add are not theirs. */
+const handlers: QueueHandlers<'registry'> = {
+  'runtime.register': () => Promise.reject(new Error('not expected to run')),
+};
 
 describe(runQueueWorker.name, () => {
   const prefix = createTestQueuePrefix();
@@ -27,11 +32,12 @@ describe(runQueueWorker.name, () => {
     eventsConnection = redis.duplicate();
     events = new QueueEvents('registry', { connection: eventsConnection, prefix });
     await events.waitUntilReady();
-    sut = await runQueueWorker(
-      'registry',
-      {},
-      { redisUrl: testRedisUrl(), prefix, concurrency: 2, log },
-    );
+    sut = await runQueueWorker('registry', handlers, {
+      redisUrl: testRedisUrl(),
+      prefix,
+      concurrency: 2,
+      log,
+    });
   });
 
   afterAll(async () => {
@@ -55,11 +61,12 @@ describe(runQueueWorker.name, () => {
 
   it('refuses to start with an unreachable Redis, naming the URL', async () => {
     await expect(
-      runQueueWorker(
-        'cascade',
-        {},
-        { redisUrl: 'redis://127.0.0.1:1', prefix, concurrency: 1, log },
-      ),
+      runQueueWorker('registry', handlers, {
+        redisUrl: 'redis://127.0.0.1:1',
+        prefix,
+        concurrency: 1,
+        log,
+      }),
     ).rejects.toThrow(/^cannot reach Redis at redis:\/\/127\.0\.0\.1:1/);
   });
 });

@@ -6,9 +6,10 @@ import { createRedisConnection, pingRedis } from '@cp/queue';
 import { childEnv, createTestDatabase, createTestRedis, type TestDatabase } from '@cp/testing';
 import type { Redis } from 'ioredis';
 import request from 'supertest';
-import { type ApiDeps, createApp, DEFAULT_AUTH_OPTIONS } from './app';
+import type { ApiDeps } from './app';
 import { loadConfig } from './config';
 import { startApi } from './server';
+import { buildTestApp } from './test-support';
 
 const log = createLogger('api-test', 'silent');
 
@@ -32,14 +33,7 @@ describe('api', () => {
   });
 
   const appWithProbes = (probes: ApiDeps['probes'], readinessTimeoutMs = 500) =>
-    createApp({
-      db: database.db,
-      log,
-      events: { emit: () => Promise.resolve() },
-      auth: DEFAULT_AUTH_OPTIONS,
-      probes,
-      readinessTimeoutMs,
-    });
+    buildTestApp(database.db, { probes, readinessTimeoutMs });
   const appWith = (redisClient: Redis) =>
     appWithProbes({ postgres: () => database.db.ping(), redis: () => pingRedis(redisClient) });
 
@@ -109,25 +103,6 @@ describe('api', () => {
     it('replaces a request id that is not a UUID', async () => {
       const res = await request(appWith(redis)).get('/healthz').set('X-Request-ID', 'drop table');
       expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
-    });
-
-    it('answers malformed JSON with 400 invalid request body', async () => {
-      const res = await request(appWith(redis))
-        .post('/anything')
-        .set('Content-Type', 'application/json')
-        .send('{bad');
-      expect(res.status).toBe(400);
-      expect(ErrorResponse.parse(res.body).error).toBe('invalid request body');
-    });
-
-    it('answers a body over 256 KiB with 413', async () => {
-      const big = JSON.stringify({ pad: 'x'.repeat(257 * 1024) });
-      const res = await request(appWith(redis))
-        .post('/anything')
-        .set('Content-Type', 'application/json')
-        .send(big);
-      expect(res.status).toBe(413);
-      expect(ErrorResponse.parse(res.body).code).toBe('PAYLOAD_TOO_LARGE');
     });
   });
 

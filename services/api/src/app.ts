@@ -7,10 +7,13 @@ import { errorMiddleware } from './http/errors';
 import { requestIdMiddleware } from './http/request-id';
 import { daemonRoutes } from './routes/daemon.routes';
 import { healthRoutes, type Probe } from './routes/health.routes';
+import { operationRoutes } from './routes/operations.routes';
 import { runtimeProfileRoutes } from './routes/runtime-profiles.routes';
 import { runtimeRoutes } from './routes/runtimes.routes';
 import { type AuthOptions, AuthService } from './services/auth.service';
-import type { EventSink } from './services/events';
+import type { EventSink } from '@cp/queue';
+import { type ApiQueues, OperationService } from './services/operations.service';
+import { RegistrationService } from './services/registration.service';
 import { RuntimeProfileService } from './services/runtime-profile.service';
 
 /** Everything the HTTP layer needs, injected so tests build the app on real services. */
@@ -19,13 +22,15 @@ export interface ApiDeps {
   log: Logger;
   events: EventSink;
   auth: AuthOptions;
+  queues: ApiQueues;
+  /** How long a registration waits for its outcome without a `Prefer` header. */
+  registerWaitMs: number;
   /** Readiness probes by dependency name (`postgres`, `redis`). */
   probes: Record<string, Probe>;
   readinessTimeoutMs: number;
 }
 
-/** JSON bodies above this get 413. */
-export const BODY_LIMIT = '256kb';
+export { BODY_LIMIT } from './http/json-body';
 
 /** Auth defaults: lookups trusted 5 s, `last_used_at` written at most once a minute. */
 export const DEFAULT_AUTH_OPTIONS: AuthOptions = {
@@ -38,13 +43,14 @@ export const DEFAULT_AUTH_OPTIONS: AuthOptions = {
 export function createApp(deps: ApiDeps): Express {
   const auth = new AuthService(deps.db, deps.auth, deps.log);
   const profiles = new RuntimeProfileService(deps.db, deps.events);
+  const operations = new OperationService(deps.queues);
+  const registrations = new RegistrationService(deps.db, auth, deps.queues.registry);
 
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(requestIdMiddleware(deps.log));
   app.use(healthRoutes(deps.probes, deps.readinessTimeoutMs));
-  app.use(express.json({ limit: BODY_LIMIT }));
 
   app.use(
     '/api/workspaces/:workspaceId/runtime-profiles',
@@ -52,7 +58,20 @@ export function createApp(deps: ApiDeps): Express {
     requireMember(auth),
     runtimeProfileRoutes(profiles),
   );
-  app.use('/api/daemon', authenticate(auth, 'daemon'), daemonRoutes(auth, profiles));
+  // No app-wide body parser: each route reads its JSON body (readJsonBody) after its auth and
+  // path checks, so those answer first, as upstream's do.
+  app.use(
+    '/api/daemon',
+    authenticate(auth, 'daemon'),
+    daemonRoutes({
+      auth,
+      profiles,
+      registrations,
+      operations,
+      registerWaitMs: deps.registerWaitMs,
+    }),
+  );
+  app.use('/api/operations', authenticate(auth, 'daemon'), operationRoutes(auth, operations));
   app.use('/api/runtimes', authenticate(auth, 'user'), runtimeRoutes(auth, deps.db));
 
   app.use((_req, _res, next) => next(new AppError('ROUTE_NOT_FOUND', MESSAGES.routeNotFound)));

@@ -14,6 +14,7 @@ const ApiEnv = z.object({
   API_PORT: envInt(8080, 0).pipe(z.number().max(65535)),
   API_DB_POOL_SIZE: envInt(20),
   API_READINESS_TIMEOUT_MS: envInt(1_000),
+  API_REGISTER_WAIT_MS: envInt(5_000, 0),
 });
 
 /** The api's configuration, parsed once. */
@@ -21,6 +22,8 @@ export interface ApiConfig extends SharedConfig {
   readonly http: { readonly host: string; readonly port: number };
   readonly database: SharedConfig['database'] & { readonly poolSize: number };
   readonly readinessTimeoutMs: number;
+  /** How long a registration waits for its outcome before answering 202. */
+  readonly registerWaitMs: number;
 }
 
 /** Parses the api's environment. @throws ConfigError listing every bad variable. */
@@ -32,5 +35,6 @@ export function loadConfig(env: Env = process.env): ApiConfig {
     http: { host: parsed.API_HOST, port: parsed.API_PORT },
     database: { ...shared.database, poolSize: parsed.API_DB_POOL_SIZE },
     readinessTimeoutMs: parsed.API_READINESS_TIMEOUT_MS,
+    registerWaitMs: parsed.API_REGISTER_WAIT_MS,
   };
 }

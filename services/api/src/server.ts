@@ -2,9 +2,16 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connectDataSource, createDb } from '@cp/db';
 import { createLogger, type Logger, type Stoppable } from '@cp/platform';
-import { connectRedis, EventStream, pingRedis } from '@cp/queue';
+import {
+  connectRedis,
+  createProducer,
+  EventStream,
+  JobOutcomes,
+  pingRedis,
+  streamEventSink,
+} from '@cp/queue';
 import { createApp, DEFAULT_AUTH_OPTIONS } from './app';
-import { streamEventSink } from './services/events';
+
 import type { ApiConfig } from './config';
 
 /** A running api: its URL and how to stop it. */
@@ -35,7 +42,22 @@ export async function startApi(
     throw err;
   }
   const db = createDb(dataSource);
+  const registry = createProducer('registry', {
+    connection: redis,
+    prefix: config.queue.prefix,
+    log,
+  });
+  // QueueEvents blocks on XREAD, so it gets its own connection.
+  const outcomes = new JobOutcomes(
+    registry.queue,
+    await connectRedis(config.redis.url, 'worker', log),
+    config.queue.prefix,
+    log,
+  );
+  await outcomes.ready();
   const app = createApp({
+    queues: { registry: { producer: registry, outcomes } },
+    registerWaitMs: config.registerWaitMs,
     db,
     log,
     events: streamEventSink(new EventStream(redis, config.queue.prefix), log),
@@ -63,6 +85,8 @@ export async function startApi(
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await outcomes.close();
+      await registry.close();
       redis.disconnect();
       await dataSource.destroy();
     },

@@ -1,11 +1,24 @@
 import { connectDataSource, createDb, type Db } from '@cp/db';
 import { createLogger, type Logger } from '@cp/platform';
-import { type QueueHandlers, type RunningWorker, runQueueWorker } from '@cp/queue';
+import {
+  connectRedis,
+  type EventSink,
+  EventStream,
+  type QueueHandlers,
+  type RunningWorker,
+  runQueueWorker,
+  streamEventSink,
+} from '@cp/queue';
+import { makeProfileDeleteHandler } from './handlers/profile-delete.handler';
+import { makeRuntimeDeleteHandler } from './handlers/runtime-delete.handler';
 import type { CascadeWorkerConfig } from './config';
 
 /** The handlers of the `cascade` queue. */
-export function makeCascadeHandlers(_deps: { db: Db }): QueueHandlers<'cascade'> {
-  return {};
+export function makeCascadeHandlers(deps: { db: Db; events: EventSink }): QueueHandlers<'cascade'> {
+  return {
+    'profile.delete': makeProfileDeleteHandler(deps),
+    'runtime.delete': makeRuntimeDeleteHandler(deps),
+  };
 }
 
 /**
@@ -22,13 +35,22 @@ export async function startCascadeWorker(
     applicationName: 'cp-cascade-worker',
   });
   try {
-    return await runQueueWorker('cascade', makeCascadeHandlers({ db: createDb(dataSource) }), {
-      redisUrl: config.redis.url,
-      prefix: config.queue.prefix,
-      concurrency: config.worker.concurrency,
-      log,
-      onStop: () => dataSource.destroy(),
-    });
+    const redis = await connectRedis(config.redis.url, 'producer', log);
+    const events = streamEventSink(new EventStream(redis, config.queue.prefix), log);
+    return await runQueueWorker(
+      'cascade',
+      makeCascadeHandlers({ db: createDb(dataSource), events }),
+      {
+        redisUrl: config.redis.url,
+        prefix: config.queue.prefix,
+        concurrency: config.worker.concurrency,
+        log,
+        onStop: async () => {
+          redis.disconnect();
+          await dataSource.destroy();
+        },
+      },
+    );
   } catch (err) {
     await dataSource.destroy();
     throw err;

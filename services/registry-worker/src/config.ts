@@ -12,12 +12,16 @@ const RegistryEnv = z.object({
   ...sharedEnvShape,
   REGISTRY_CONCURRENCY: envInt(64),
   REGISTRY_DB_POOL_SIZE: envInt(10),
+  REGISTRY_BATCH_SIZE: envInt(64),
+  REGISTRY_BATCH_FLUSHES: envInt(4),
 });
 
 /** The registry worker's configuration, parsed once. */
 export interface RegistryWorkerConfig extends SharedConfig {
   readonly database: SharedConfig['database'] & { readonly poolSize: number };
   readonly worker: { readonly concurrency: number };
+  /** Registrations per transaction, and how many such transactions run at once. */
+  readonly batch: { readonly maxBatchSize: number; readonly maxConcurrentFlushes: number };
 }
 
 /** Parses the registry worker's environment. @throws ConfigError listing every bad variable. */
@@ -28,5 +32,9 @@ export function loadConfig(env: Env = process.env): RegistryWorkerConfig {
     ...shared,
     database: { ...shared.database, poolSize: parsed.REGISTRY_DB_POOL_SIZE },
     worker: { concurrency: parsed.REGISTRY_CONCURRENCY },
+    batch: {
+      maxBatchSize: parsed.REGISTRY_BATCH_SIZE,
+      maxConcurrentFlushes: parsed.REGISTRY_BATCH_FLUSHES,
+    },
   };
 }

@@ -1,2 +1,4 @@
 export { loadConfig as loadRegistryWorkerConfig, type RegistryWorkerConfig } from './config';
-export { makeRegistryHandlers, startRegistryWorker } from './worker';
+export { makeRuntimeRegisterHandler } from './handlers/runtime-register.handler';
+export { makeRegistrar, type Registrar } from './registration/registrar';
+export { makeRegistryHandlers, announceRegistered, startRegistryWorker } from './worker';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { RUNTIME_MODES, RUNTIME_STATUSES, RUNTIME_VISIBILITIES } from '../domain';
 import type { ProtocolFamily } from '../protocol-families';
-import { Timestamp } from './common';
+import { Timestamp, toTimestamp } from './common';
 
 /**
  * What each protocol family launches, shown to users as `launch_header` (upstream's table).
@@ -56,3 +56,48 @@ export const AgentRuntimeList = z.array(AgentRuntimeJson);
 export const RuntimeListQuery = z.object({
   owner: z.string().optional(),
 });
+
+/** The fields of a runtime row the wire shows (the `agent_runtime` entity satisfies it). */
+export interface AgentRuntimeRecord {
+  id: string;
+  workspaceId: string;
+  daemonId: string | null;
+  name: string;
+  runtimeMode: AgentRuntimeJson['runtime_mode'];
+  provider: string;
+  status: AgentRuntimeJson['status'];
+  deviceInfo: string;
+  metadata: unknown;
+  ownerId: string | null;
+  visibility: AgentRuntimeJson['visibility'];
+  profileId: string | null;
+  lastSeenAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** The wire form of a runtime row (spec §3.9); non-object metadata reads as `{}`. */
+export function toAgentRuntimeJson(runtime: AgentRuntimeRecord): AgentRuntimeJson {
+  const { metadata } = runtime;
+  return {
+    id: runtime.id,
+    workspace_id: runtime.workspaceId,
+    daemon_id: runtime.daemonId,
+    name: runtime.name,
+    runtime_mode: runtime.runtimeMode,
+    provider: runtime.provider,
+    launch_header: launchHeaderOf(runtime.provider),
+    status: runtime.status,
+    device_info: runtime.deviceInfo,
+    metadata:
+      metadata !== null && typeof metadata === 'object' && !Array.isArray(metadata)
+        ? (metadata as Record<string, unknown>)
+        : {},
+    owner_id: runtime.ownerId,
+    visibility: runtime.visibility,
+    profile_id: runtime.profileId,
+    last_seen_at: runtime.lastSeenAt ? toTimestamp(runtime.lastSeenAt) : null,
+    created_at: toTimestamp(runtime.createdAt),
+    updated_at: toTimestamp(runtime.updatedAt),
+  };
+}

@@ -7,6 +7,7 @@ import {
 import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { membershipOf, requireRole } from '../http/auth';
+import { readJsonBody } from '../http/json-body';
 import {
   fromCreateProfileBody,
   fromUpdateProfileBody,
@@ -18,7 +19,8 @@ const ProfileParams = z.object({ profileId: uuidParam(MESSAGES.invalidProfileId)
 
 /**
  * `/api/workspaces/:workspaceId/runtime-profiles`, mounted behind `authenticate('user')` and
- * `requireMember` (spec §3.2–3.6). Writes need owner or admin, checked before anything else.
+ * `requireMember` (spec §3.2–3.6). Writes need owner or admin, checked before anything else;
+ * their bodies are read only after that and after the profile id (the app parses no body here).
  */
 export function runtimeProfileRoutes(profiles: RuntimeProfileService): Router {
   const router = Router({ mergeParams: true });
@@ -40,7 +42,7 @@ export function runtimeProfileRoutes(profiles: RuntimeProfileService): Router {
 
   router.post('/', requireRole('owner', 'admin'), async (req, res) => {
     const { workspaceId, userId } = membershipOf(res);
-    const body = CreateRuntimeProfileBody.parse(req.body);
+    const body = CreateRuntimeProfileBody.parse(await readJsonBody(req, res));
     const profile = await profiles.create(fromCreateProfileBody(workspaceId, userId, body), userId);
     res.status(201).json(toRuntimeProfileJson(profile));
   });
@@ -48,7 +50,9 @@ export function runtimeProfileRoutes(profiles: RuntimeProfileService): Router {
   const update: RequestHandler = async (req, res) => {
     const { workspaceId, userId } = membershipOf(res);
     const { profileId } = ProfileParams.parse(req.params);
-    const patch = fromUpdateProfileBody(UpdateRuntimeProfileBody.parse(req.body));
+    const patch = fromUpdateProfileBody(
+      UpdateRuntimeProfileBody.parse(await readJsonBody(req, res)),
+    );
     const profile = await profiles.update(workspaceId, profileId, patch, userId);
     res.json(toRuntimeProfileJson(profile));
   };

@@ -1,8 +1,8 @@
-import { RuntimeListQuery } from '@cp/contracts';
+import { RuntimeListQuery, toAgentRuntimeJson } from '@cp/contracts';
 import type { Db } from '@cp/db';
 import { Router } from 'express';
 import { principalOf, resolveMembership } from '../http/auth';
-import { toAgentRuntimeJson } from '../mappers/runtime.mapper';
+
 import type { AuthService } from '../services/auth.service';
 
 /**

@@ -1,6 +1,6 @@
 import { AppError, type MemberRole, MESSAGES } from '@cp/contracts';
 import type { Db, NewRuntimeProfile, RuntimeProfile, RuntimeProfilePatch } from '@cp/db';
-import type { EventSink } from './events';
+import type { EventSink } from '@cp/queue';
 
 /** Who is reading profiles: decides which private profiles they see. */
 export type ProfileViewer =
@@ -39,10 +39,13 @@ export class RuntimeProfileService {
     return profiles.filter((profile) => canSee(profile, viewer));
   }
 
-  /** The enabled profiles the viewer may see: what a daemon registers. */
-  async listEnabled(workspaceId: string, viewer: ProfileViewer): Promise<RuntimeProfile[]> {
+  /**
+   * What a daemon may register: enabled profiles the viewer may see, without those being
+   * deleted (registering one would be refused with 409).
+   */
+  async listRegistrable(workspaceId: string, viewer: ProfileViewer): Promise<RuntimeProfile[]> {
     const profiles = await this.db.profiles.listInWorkspace(workspaceId, { enabledOnly: true });
-    return profiles.filter((profile) => canSee(profile, viewer));
+    return profiles.filter((profile) => !profile.deletionRequestedAt && canSee(profile, viewer));
   }
 
   /** One profile. @throws AppError `PROFILE_NOT_FOUND` when absent here or not visible. */

@@ -1,0 +1,206 @@
+import {
+  AppError,
+  type EventActor,
+  MESSAGES,
+  type RegisterResponse,
+  type RuntimeRegisterPayload,
+  toAgentRuntimeJson,
+} from '@cp/contracts';
+import {
+  type AgentRuntime,
+  type Db,
+  isTransientPgError,
+  type LegacyMerge,
+  type LockedProfile,
+  type RuntimeUpsert,
+} from '@cp/db';
+import type { Logger } from '@cp/platform';
+import { MicroBatcher, type MicroBatcherOptions, type Settled } from './micro-batcher';
+import { conflictKey, mergeAndSort, reposOf, toUpsert } from './rows';
+
+/** Reports a committed registration (the event stream, in production). */
+export type RegisteredListener = (
+  payload: RuntimeRegisterPayload,
+  response: RegisterResponse,
+) => Promise<void>;
+
+/** Registers daemons' runtimes, many registrations per transaction. */
+export interface Registrar {
+  /**
+   * Registers one request all-or-nothing and resolves to upstream's response body.
+   * @throws AppError `UNKNOWN_PROFILE` (400), `PROFILE_DISABLED`, `PROFILE_DELETING` (409),
+   *   `WORKSPACE_NOT_FOUND` (404): final refusals that wrote nothing. Any other error is
+   *   transient or unexpected, and the job is retried.
+   */
+  register(payload: RuntimeRegisterPayload): Promise<RegisterResponse>;
+}
+
+export interface RegistrarDeps {
+  db: Db;
+  log: Logger;
+  onRegistered: RegisteredListener;
+}
+
+/**
+ * Builds the registrar. Registrations submitted together share one transaction: profiles are
+ * locked `FOR KEY SHARE`, each registration is checked, the accepted ones are written with one
+ * upsert per kind (keys merged, rows sorted) and the legacy merge runs; a refused registration
+ * is simply left out, so it writes nothing and its neighbours commit. When the shared
+ * transaction itself fails, each registration is retried alone, so one cannot fail another.
+ */
+export function makeRegistrar(deps: RegistrarDeps, opts: MicroBatcherOptions): Registrar {
+  const flush = async (items: RuntimeRegisterPayload[]): Promise<Settled<RegisterResponse>[]> => {
+    let results: Settled<RegisterResponse>[];
+    try {
+      results = await deps.db.transaction((tx) => registerBatch(tx, items));
+    } catch (err) {
+      if (items.length === 1) {
+        return [{ ok: false, error: err }];
+      }
+      deps.log.warn(
+        { err, batchSize: items.length, transient: isTransientPgError(err) },
+        'batch failed; registering one by one',
+      );
+      results = [];
+      for (const item of items) {
+        try {
+          results.push(...(await deps.db.transaction((tx) => registerBatch(tx, [item]))));
+        } catch (error) {
+          results.push({ ok: false, error });
+        }
+      }
+    }
+    await Promise.all(
+      results.map((result, i) => {
+        const item = items[i];
+        return result.ok && item ? deps.onRegistered(item, result.value) : Promise.resolve();
+      }),
+    );
+    return results;
+  };
+  const batcher = new MicroBatcher(flush, opts);
+  return { register: (payload) => batcher.submit(payload) };
+}
+
+/** Why a registration is refused, checked entry by entry in request order; undefined if fine. */
+function refusalOf(
+  payload: RuntimeRegisterPayload,
+  profiles: Map<string, LockedProfile>,
+): AppError | undefined {
+  for (const entry of payload.runtimes) {
+    if (entry.profileId === null) {
+      continue;
+    }
+    const profile = profiles.get(entry.profileId);
+    if (!profile || profile.workspaceId !== payload.workspaceId) {
+      return new AppError('UNKNOWN_PROFILE', MESSAGES.unknownProfile(entry.profileId));
+    }
+    if (!profile.enabled) {
+      return new AppError('PROFILE_DISABLED', MESSAGES.profileDisabled(entry.profileId));
+    }
+    if (profile.deletionRequested) {
+      return new AppError('PROFILE_DELETING', MESSAGES.profileDeleting(entry.profileId));
+    }
+  }
+  return undefined;
+}
+
+/** Registers `items` inside transaction `tx`; each item gets its own outcome. */
+async function registerBatch(
+  tx: Db,
+  items: RuntimeRegisterPayload[],
+): Promise<Settled<RegisterResponse>[]> {
+  const profileIds = [
+    ...new Set(
+      items.flatMap((item) => item.runtimes.flatMap((e) => (e.profileId ? [e.profileId] : []))),
+    ),
+  ];
+  const profiles = new Map((await tx.registrations.lockProfiles(profileIds)).map((p) => [p.id, p]));
+  const workspaces = new Map(
+    (await tx.registrations.workspaceContexts([...new Set(items.map((i) => i.workspaceId))])).map(
+      (w) => [w.id, w],
+    ),
+  );
+
+  const outcomes: (Settled<RegisterResponse> | { rows: RuntimeUpsert[] })[] = items.map((item) => {
+    if (!workspaces.has(item.workspaceId)) {
+      return { ok: false, error: new AppError('WORKSPACE_NOT_FOUND', MESSAGES.workspaceNotFound) };
+    }
+    const refusal = refusalOf(item, profiles);
+    if (refusal) {
+      return { ok: false, error: refusal };
+    }
+    return {
+      rows: item.runtimes.map((entry) =>
+        toUpsert(
+          item,
+          entry,
+          entry.profileId ? (profiles.get(entry.profileId)?.protocolFamily ?? null) : null,
+        ),
+      ),
+    };
+  });
+
+  const accepted = outcomes.flatMap((o) => ('rows' in o ? o.rows : []));
+  const written = [
+    ...(await tx.registrations.upsertBuiltIn(
+      mergeAndSort(accepted.filter((r) => r.profileId === null)),
+    )),
+    ...(await tx.registrations.upsertCustom(
+      mergeAndSort(accepted.filter((r) => r.profileId !== null)),
+    )),
+  ];
+  const byKey = new Map(written.map((runtime) => [conflictKey(runtime), runtime]));
+  const rowFor = (row: RuntimeUpsert): AgentRuntime => {
+    const runtime = byKey.get(conflictKey(row));
+    if (!runtime) {
+      throw new Error('an upserted row was not returned');
+    }
+    return runtime;
+  };
+
+  const merges: LegacyMerge[] = [];
+  items.forEach((item, i) => {
+    const outcome = outcomes[i];
+    const legacy = item.legacyDaemonIds.map((id) => id.trim()).filter((id) => id !== '');
+    if (outcome && 'rows' in outcome && legacy.length > 0) {
+      for (const row of outcome.rows.filter((r) => r.profileId === null)) {
+        const runtime = rowFor(row);
+        merges.push({
+          runtimeId: runtime.id,
+          workspaceId: runtime.workspaceId,
+          provider: runtime.provider,
+          legacyDaemonIds: legacy,
+        });
+      }
+    }
+  });
+  await tx.registrations.mergeLegacy(
+    merges,
+    written.map((r) => r.id),
+  );
+
+  return outcomes.map((outcome, i): Settled<RegisterResponse> => {
+    if (!('rows' in outcome)) {
+      return outcome;
+    }
+    const workspace = workspaces.get(items[i]?.workspaceId ?? '');
+    const { repos, reposVersion } = reposOf(workspace?.repos);
+    return {
+      ok: true,
+      value: {
+        runtimes: outcome.rows.map((row) => toAgentRuntimeJson(rowFor(row))),
+        repos,
+        repos_version: reposVersion,
+        settings: workspace?.settings ?? null,
+      },
+    };
+  });
+}
+
+/** Who a registration's event names: the member who registered, or the daemon. */
+export function actorOf(payload: RuntimeRegisterPayload): EventActor {
+  return payload.ownerId
+    ? { type: 'member', id: payload.ownerId }
+    : { type: 'daemon', id: payload.daemonId };
+}
