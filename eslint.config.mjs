@@ -104,6 +104,7 @@ export default tseslint.config(
       'services/cascade-worker/**',
       'services/admin/**',
     ],
+    ignores: TESTS,
     rules: {
       'no-restricted-imports': [
         'error',

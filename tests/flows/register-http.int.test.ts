@@ -1,10 +1,11 @@
 import { type ApiQueues, createApp, DEFAULT_AUTH_OPTIONS } from '@cp/api';
 import { ErrorResponse, MESSAGES, OperationResponse, RegisterResponse } from '@cp/contracts';
 import { createLogger } from '@cp/platform';
-import { createProducer, JobOutcomes, type RunningWorker, runQueueWorker } from '@cp/queue';
+import { type RunningWorker, runQueueWorker } from '@cp/queue';
 import { makeRegistrar, makeRegistryHandlers } from '@cp/registry-worker';
 import {
   createTestDatabase,
+  createTestQueueAccess,
   createTestQueuePrefix,
   createTestRedis,
   eventually,
@@ -14,6 +15,7 @@ import {
   insertWorkspace,
   removeQueuePrefix,
   type TestDatabase,
+  type TestQueueAccess,
   testRedisUrl,
 } from '@cp/testing';
 import type { Express } from 'express';
@@ -26,17 +28,18 @@ describe('POST /api/daemon/register', () => {
   const prefix = createTestQueuePrefix();
   let database: TestDatabase;
   let redis: Redis;
+  let registry: TestQueueAccess<'registry'>;
+  let cascade: TestQueueAccess<'cascade'>;
   let queues: ApiQueues;
   let worker: RunningWorker;
   let app: Express;
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    redis = await createTestRedis('producer');
-    const producer = createProducer('registry', { connection: redis, prefix, log });
-    const outcomes = new JobOutcomes(producer.queue, await createTestRedis(), prefix, log);
-    await outcomes.ready();
-    queues = { registry: { producer, outcomes } };
+    redis = await createTestRedis();
+    registry = await createTestQueueAccess('registry', prefix);
+    cascade = await createTestQueueAccess('cascade', prefix);
+    queues = { registry, cascade };
     const registrar = makeRegistrar(
       { db: database.db, log, onRegistered: () => Promise.resolve() },
       { maxBatchSize: 64, maxConcurrentFlushes: 4 },
@@ -52,8 +55,8 @@ describe('POST /api/daemon/register', () => {
 
   afterAll(async () => {
     await worker.stop();
-    await queues.registry.outcomes.close();
-    await queues.registry.producer.close();
+    await registry.close();
+    await cascade.close();
     await removeQueuePrefix(redis, prefix);
     redis.disconnect();
     await database.drop();

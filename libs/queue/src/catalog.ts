@@ -1,4 +1,9 @@
-import { ProfileDeletePayload, RuntimeDeletePayload, RuntimeRegisterPayload } from '@cp/contracts';
+import {
+  ProfileDeletePayload,
+  RuntimeDeletePayload,
+  RuntimeRegisterPayload,
+  SweepDeletionsPayload,
+} from '@cp/contracts';
 import type { z } from 'zod';
 
 /**
@@ -37,6 +42,8 @@ export const jobCatalog = {
     payload: ProfileDeletePayload,
     jobId: (p) => jobKey('profile.delete', p.profileId, String(Date.parse(p.deletionRequestedAt))),
   }),
+  // Recurring (a Job Scheduler the cascade worker upserts at start); ids are BullMQ's.
+  'profile.sweep-deletions': defineJob({ queue: 'cascade', payload: SweepDeletionsPayload }),
   'runtime.delete': defineJob({
     queue: 'cascade',
     payload: RuntimeDeletePayload,

@@ -43,6 +43,15 @@ export interface Producer<Q extends QueueName> {
     payload: JobPayload<N>,
     opts?: EnqueueOptions,
   ): Promise<string>;
+  /**
+   * Makes sure job `name` for `payload` will run: adds it when absent, retries it when it
+   * failed, re-adds it when it completed, leaves it when it is waiting or running. Resolves to
+   * what it did. For target-derived ids (the sweeper).
+   */
+  ensure<N extends JobsOn<Q>>(
+    name: N,
+    payload: JobPayload<N>,
+  ): Promise<'added' | 'retried' | 'live'>;
   close(): Promise<void>;
 }
 
@@ -105,6 +114,26 @@ export function createProducer<Q extends QueueName>(
       } finally {
         clearTimeout(timer);
       }
+    },
+    ensure: async (name, payload) => {
+      const spec = specs[name];
+      const data: unknown = spec?.payload.parse(payload);
+      const jobId = spec?.jobId?.(data);
+      if (!jobId) {
+        throw new Error(`job ${name} has no target-derived id`);
+      }
+      const existing = await Job.fromId(queue, jobId);
+      const state = existing ? await existing.getState() : undefined;
+      if (existing && state === 'failed') {
+        await existing.retry('failed');
+        return 'retried';
+      }
+      if (existing && state !== 'completed') {
+        return 'live';
+      }
+      await existing?.remove();
+      await queue.add(name, data, { jobId });
+      return 'added';
     },
     close: () => queue.close(),
   };

@@ -1,5 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { createRedisConnection, waitForRedis } from '@cp/queue';
+import { createLogger } from '@cp/platform';
+import {
+  createProducer,
+  createRedisConnection,
+  JobOutcomes,
+  type Producer,
+  type QueueName,
+  waitForRedis,
+} from '@cp/queue';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { testRedisUrl } from './env';
@@ -94,4 +102,33 @@ export async function waitForQueuesIdle(
     }
     await new Promise((resolve) => setTimeout(resolve, opts.intervalMs ?? 25));
   }
+}
+
+/** A producer and an outcome subscription for one queue, as the api holds them. */
+export interface TestQueueAccess<Q extends QueueName> {
+  producer: Producer<Q>;
+  outcomes: JobOutcomes;
+  /** Closes both and their connections. */
+  close(): Promise<void>;
+}
+
+/** Opens a producer and an outcome subscription on queue `Q` under a test prefix. */
+export async function createTestQueueAccess<Q extends QueueName>(
+  queue: Q,
+  prefix: string,
+): Promise<TestQueueAccess<Q>> {
+  const log = createLogger('test', 'silent');
+  const connection = await createTestRedis('producer');
+  const producer = createProducer(queue, { connection, prefix, log });
+  const outcomes = new JobOutcomes(producer.queue, await createTestRedis(), prefix, log);
+  await outcomes.ready();
+  return {
+    producer,
+    outcomes,
+    close: async () => {
+      await outcomes.close();
+      await producer.close();
+      connection.disconnect();
+    },
+  };
 }

@@ -13,6 +13,7 @@ import { runtimeRoutes } from './routes/runtimes.routes';
 import { type AuthOptions, AuthService } from './services/auth.service';
 import type { EventSink } from '@cp/queue';
 import { type ApiQueues, OperationService } from './services/operations.service';
+import { DeletionService } from './services/deletion.service';
 import { RegistrationService } from './services/registration.service';
 import { RuntimeProfileService } from './services/runtime-profile.service';
 
@@ -45,6 +46,7 @@ export function createApp(deps: ApiDeps): Express {
   const profiles = new RuntimeProfileService(deps.db, deps.events);
   const operations = new OperationService(deps.queues);
   const registrations = new RegistrationService(deps.db, auth, deps.queues.registry);
+  const deletions = new DeletionService(deps.db, auth, deps.queues.cascade);
 
   const app = express();
   app.disable('x-powered-by');
@@ -56,7 +58,7 @@ export function createApp(deps: ApiDeps): Express {
     '/api/workspaces/:workspaceId/runtime-profiles',
     authenticate(auth, 'user'),
     requireMember(auth),
-    runtimeProfileRoutes(profiles),
+    runtimeProfileRoutes({ profiles, deletions, operations }),
   );
   // No app-wide body parser: each route reads its JSON body (readJsonBody) after its auth and
   // path checks, so those answer first, as upstream's do.
@@ -72,7 +74,11 @@ export function createApp(deps: ApiDeps): Express {
     }),
   );
   app.use('/api/operations', authenticate(auth, 'daemon'), operationRoutes(auth, operations));
-  app.use('/api/runtimes', authenticate(auth, 'user'), runtimeRoutes(auth, deps.db));
+  app.use(
+    '/api/runtimes',
+    authenticate(auth, 'user'),
+    runtimeRoutes({ auth, db: deps.db, deletions, operations }),
+  );
 
   app.use((_req, _res, next) => next(new AppError('ROUTE_NOT_FOUND', MESSAGES.routeNotFound)));
   app.use(errorMiddleware(deps.log));

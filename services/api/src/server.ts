@@ -8,16 +8,39 @@ import {
   EventStream,
   JobOutcomes,
   pingRedis,
+  type QueueName,
   streamEventSink,
 } from '@cp/queue';
+import type { Redis } from 'ioredis';
 import { createApp, DEFAULT_AUTH_OPTIONS } from './app';
-
 import type { ApiConfig } from './config';
+import type { QueueAccess } from './services/operations.service';
 
 /** A running api: its URL and how to stop it. */
 export interface RunningApi extends Stoppable {
   url: string;
   server: Server;
+}
+
+/**
+ * A producer on the shared connection, and an outcome subscription on a connection of its own
+ * (QueueEvents blocks on XREAD).
+ */
+async function openQueueAccess<Q extends QueueName>(
+  queue: Q,
+  redis: Redis,
+  config: ApiConfig,
+  log: Logger,
+): Promise<QueueAccess<Q>> {
+  const producer = createProducer(queue, { connection: redis, prefix: config.queue.prefix, log });
+  const outcomes = new JobOutcomes(
+    producer.queue,
+    await connectRedis(config.redis.url, 'worker', log),
+    config.queue.prefix,
+    log,
+  );
+  await outcomes.ready();
+  return { producer, outcomes };
 }
 
 /**
@@ -34,7 +57,7 @@ export async function startApi(
     poolSize: config.database.poolSize,
     applicationName: 'cp-api',
   });
-  let redis;
+  let redis: Redis;
   try {
     redis = await connectRedis(config.redis.url, 'producer', log);
   } catch (err) {
@@ -42,26 +65,17 @@ export async function startApi(
     throw err;
   }
   const db = createDb(dataSource);
-  const registry = createProducer('registry', {
-    connection: redis,
-    prefix: config.queue.prefix,
-    log,
-  });
-  // QueueEvents blocks on XREAD, so it gets its own connection.
-  const outcomes = new JobOutcomes(
-    registry.queue,
-    await connectRedis(config.redis.url, 'worker', log),
-    config.queue.prefix,
-    log,
-  );
-  await outcomes.ready();
+  const queues = {
+    registry: await openQueueAccess('registry', redis, config, log),
+    cascade: await openQueueAccess('cascade', redis, config, log),
+  };
   const app = createApp({
-    queues: { registry: { producer: registry, outcomes } },
-    registerWaitMs: config.registerWaitMs,
     db,
     log,
     events: streamEventSink(new EventStream(redis, config.queue.prefix), log),
     auth: DEFAULT_AUTH_OPTIONS,
+    queues,
+    registerWaitMs: config.registerWaitMs,
     probes: { postgres: () => db.ping(), redis: () => pingRedis(redis) },
     readinessTimeoutMs: config.readinessTimeoutMs,
   });
@@ -85,8 +99,10 @@ export async function startApi(
         server.close(() => resolve());
         server.closeIdleConnections();
       });
-      await outcomes.close();
-      await registry.close();
+      for (const access of [queues.registry, queues.cascade]) {
+        await access.outcomes.close();
+        await access.producer.close();
+      }
       redis.disconnect();
       await dataSource.destroy();
     },

@@ -32,7 +32,7 @@ export function buildTestApp(db: Db, overrides: Partial<ApiDeps> = {}): Express 
     log: createLogger('test', 'silent'),
     events: discardEvents,
     auth: DEFAULT_AUTH_OPTIONS,
-    queues: { registry: unused('registry queue') },
+    queues: { registry: unused('registry queue'), cascade: unused('cascade queue') },
     registerWaitMs: 1_000,
     probes: {},
     readinessTimeoutMs: 500,

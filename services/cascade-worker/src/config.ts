@@ -12,12 +12,16 @@ const CascadeEnv = z.object({
   ...sharedEnvShape,
   CASCADE_CONCURRENCY: envInt(4),
   CASCADE_DB_POOL_SIZE: envInt(10),
+  CASCADE_SWEEP_INTERVAL_MS: envInt(60_000),
+  CASCADE_SWEEP_STALE_MS: envInt(300_000),
 });
 
 /** The cascade worker's configuration, parsed once. */
 export interface CascadeWorkerConfig extends SharedConfig {
   readonly database: SharedConfig['database'] & { readonly poolSize: number };
   readonly worker: { readonly concurrency: number };
+  /** How often the sweeper runs, and how old a deletion mark must be to count as stuck. */
+  readonly sweep: { readonly intervalMs: number; readonly staleAfterMs: number };
 }
 
 /** Parses the cascade worker's environment. @throws ConfigError listing every bad variable. */
@@ -28,5 +32,9 @@ export function loadConfig(env: Env = process.env): CascadeWorkerConfig {
     ...shared,
     database: { ...shared.database, poolSize: parsed.CASCADE_DB_POOL_SIZE },
     worker: { concurrency: parsed.CASCADE_CONCURRENCY },
+    sweep: {
+      intervalMs: parsed.CASCADE_SWEEP_INTERVAL_MS,
+      staleAfterMs: parsed.CASCADE_SWEEP_STALE_MS,
+    },
   };
 }

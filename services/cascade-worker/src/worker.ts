@@ -2,28 +2,41 @@ import { connectDataSource, createDb, type Db } from '@cp/db';
 import { createLogger, type Logger } from '@cp/platform';
 import {
   connectRedis,
+  createProducer,
   type EventSink,
   EventStream,
+  type Producer,
   type QueueHandlers,
   type RunningWorker,
   runQueueWorker,
   streamEventSink,
 } from '@cp/queue';
+import type { CascadeWorkerConfig } from './config';
 import { makeProfileDeleteHandler } from './handlers/profile-delete.handler';
 import { makeRuntimeDeleteHandler } from './handlers/runtime-delete.handler';
-import type { CascadeWorkerConfig } from './config';
+import { makeSweepDeletionsHandler, type SweepOptions } from './handlers/sweep-deletions.handler';
+
+/** What the cascade handlers need. */
+export interface CascadeDeps {
+  db: Db;
+  events: EventSink;
+  /** Re-enqueues stuck deletions (the sweeper). */
+  cascade: Pick<Producer<'cascade'>, 'ensure'>;
+  sweep: SweepOptions;
+}
 
 /** The handlers of the `cascade` queue. */
-export function makeCascadeHandlers(deps: { db: Db; events: EventSink }): QueueHandlers<'cascade'> {
+export function makeCascadeHandlers(deps: CascadeDeps): QueueHandlers<'cascade'> {
   return {
     'profile.delete': makeProfileDeleteHandler(deps),
     'runtime.delete': makeRuntimeDeleteHandler(deps),
+    'profile.sweep-deletions': makeSweepDeletionsHandler({ ...deps, options: deps.sweep }),
   };
 }
 
 /**
- * Opens the database, then consumes the `cascade` queue. `stop()` finishes active jobs before
- * closing Redis and the pool.
+ * Opens the database, then consumes the `cascade` queue and (re)schedules the deletion sweeper.
+ * `stop()` finishes active jobs before closing Redis and the pool.
  */
 export async function startCascadeWorker(
   config: CascadeWorkerConfig,
@@ -36,21 +49,35 @@ export async function startCascadeWorker(
   });
   try {
     const redis = await connectRedis(config.redis.url, 'producer', log);
-    const events = streamEventSink(new EventStream(redis, config.queue.prefix), log);
-    return await runQueueWorker(
-      'cascade',
-      makeCascadeHandlers({ db: createDb(dataSource), events }),
-      {
-        redisUrl: config.redis.url,
-        prefix: config.queue.prefix,
-        concurrency: config.worker.concurrency,
-        log,
-        onStop: async () => {
-          redis.disconnect();
-          await dataSource.destroy();
-        },
+    const cascade = createProducer('cascade', {
+      connection: redis,
+      prefix: config.queue.prefix,
+      log,
+    });
+    const deps: CascadeDeps = {
+      db: createDb(dataSource),
+      events: streamEventSink(new EventStream(redis, config.queue.prefix), log),
+      cascade,
+      sweep: { staleAfterMs: config.sweep.staleAfterMs, batchSize: 100 },
+    };
+    const running = await runQueueWorker('cascade', makeCascadeHandlers(deps), {
+      redisUrl: config.redis.url,
+      prefix: config.queue.prefix,
+      concurrency: config.worker.concurrency,
+      log,
+      onStop: async () => {
+        await cascade.close();
+        redis.disconnect();
+        await dataSource.destroy();
       },
+    });
+    // Upserting is idempotent: every cascade worker does it, one schedule results.
+    await cascade.queue.upsertJobScheduler(
+      'profile.sweep-deletions',
+      { every: config.sweep.intervalMs },
+      { name: 'profile.sweep-deletions', data: {} },
     );
+    return running;
   } catch (err) {
     await dataSource.destroy();
     throw err;

@@ -32,3 +32,7 @@ export const DeletionResult = z.object({
   runtimes_deleted: z.number().int(),
 });
 export type DeletionResult = z.infer<typeof DeletionResult>;
+
+/** `profile.sweep-deletions`: no payload; it finds stale deletion marks itself. */
+export const SweepDeletionsPayload = z.object({});
+export type SweepDeletionsPayload = z.infer<typeof SweepDeletionsPayload>;

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { ErrorResponse, OperationResponse, ReadinessResponse } from '@cp/contracts';
 import { createLogger } from '@cp/platform';
-import { connectRedis, createProducer, JobOutcomes, pingRedis } from '@cp/queue';
+import { connectRedis, createProducer, JobOutcomes, pingRedis, type Producer } from '@cp/queue';
 import {
   createTestDatabase,
   createTestQueuePrefix,
@@ -17,6 +17,15 @@ import request from 'supertest';
 import { createApp, DEFAULT_AUTH_OPTIONS } from '../app';
 
 const log = createLogger('redis-down-test', 'silent');
+
+/** This file never deletes: the cascade producer must not be touched. */
+function cascadeUnused(): Producer<'cascade'> {
+  return new Proxy({} as Producer<'cascade'>, {
+    get: () => {
+      throw new Error('the cascade queue is not used here');
+    },
+  });
+}
 
 /** A free TCP port on loopback. */
 async function freePort(): Promise<number> {
@@ -78,7 +87,10 @@ describe('Redis down', () => {
       log,
       events: { emit: () => Promise.resolve() },
       auth: DEFAULT_AUTH_OPTIONS,
-      queues: { registry: { producer, outcomes } },
+      queues: {
+        registry: { producer, outcomes },
+        cascade: { producer: cascadeUnused(), outcomes },
+      },
       registerWaitMs: 5_000,
       probes: { postgres: () => database.db.ping(), redis: () => pingRedis(producerConnection) },
       readinessTimeoutMs: 500,

@@ -6,6 +6,7 @@ import {
 } from '@cp/contracts';
 import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
+import { answerAsync } from '../http/answer-async';
 import { membershipOf, requireRole } from '../http/auth';
 import { readJsonBody } from '../http/json-body';
 import {
@@ -13,6 +14,8 @@ import {
   fromUpdateProfileBody,
   toRuntimeProfileJson,
 } from '../mappers/runtime-profile.mapper';
+import type { DeletionService } from '../services/deletion.service';
+import type { OperationService } from '../services/operations.service';
 import type { RuntimeProfileService } from '../services/runtime-profile.service';
 
 const ProfileParams = z.object({ profileId: uuidParam(MESSAGES.invalidProfileId) });
@@ -22,7 +25,14 @@ const ProfileParams = z.object({ profileId: uuidParam(MESSAGES.invalidProfileId)
  * `requireMember` (spec §3.2–3.6). Writes need owner or admin, checked before anything else;
  * their bodies are read only after that and after the profile id (the app parses no body here).
  */
-export function runtimeProfileRoutes(profiles: RuntimeProfileService): Router {
+export interface RuntimeProfileRouteDeps {
+  profiles: RuntimeProfileService;
+  deletions: DeletionService;
+  operations: OperationService;
+}
+
+export function runtimeProfileRoutes(deps: RuntimeProfileRouteDeps): Router {
+  const { profiles } = deps;
   const router = Router({ mergeParams: true });
   const viewerOf = (membership: ReturnType<typeof membershipOf>) =>
     ({ kind: 'member', userId: membership.userId, role: membership.role }) as const;
@@ -58,6 +68,22 @@ export function runtimeProfileRoutes(profiles: RuntimeProfileService): Router {
   };
   router.patch('/:profileId', requireRole('owner', 'admin'), update);
   router.put('/:profileId', requireRole('owner', 'admin'), update);
+
+  router.delete('/:profileId', requireRole('owner', 'admin'), async (req, res) => {
+    const { profileId } = ProfileParams.parse(req.params);
+    const jobId = await deps.deletions.requestProfileDeletion(
+      membershipOf(res),
+      profileId,
+      res.locals.requestId,
+    );
+    await answerAsync(
+      req,
+      res,
+      deps.operations,
+      { queue: 'cascade', jobId },
+      { defaultWaitMs: 0, onSuccess: () => res.sendStatus(204) },
+    );
+  });
 
   return router;
 }

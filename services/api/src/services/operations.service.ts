@@ -18,6 +18,7 @@ export interface QueueAccess<Q extends QueueName> {
 /** The queues the api talks to. */
 export interface ApiQueues {
   registry: QueueAccess<'registry'>;
+  cascade: QueueAccess<'cascade'>;
 }
 
 /** Which queue holds an operation and what its target is, by the job name its id starts with. */
@@ -26,6 +27,16 @@ const ROUTES: { prefix: string; queue: keyof ApiQueues; target: TargetOf }[] = [
     prefix: 'runtime.register.',
     queue: 'registry',
     target: (data) => (typeof data.daemonId === 'string' ? data.daemonId : null),
+  },
+  {
+    prefix: 'profile.delete.',
+    queue: 'cascade',
+    target: (data) => (typeof data.profileId === 'string' ? data.profileId : null),
+  },
+  {
+    prefix: 'runtime.delete.',
+    queue: 'cascade',
+    target: (data) => (typeof data.runtimeId === 'string' ? data.runtimeId : null),
   },
 ];
 

@@ -8,7 +8,7 @@ import { runtimeRefusal } from './refusal';
  * `runtime.delete`: in one transaction, locks the runtime row, checks both guards over it, and
  * either refuses (upstream's 409 body, final) or pauses the archived agents' autopilots and
  * deletes their archived squads, the archived agents and the row.
- * Rerun: a runtime already gone succeeds as a no-op.
+ * Rerun: a runtime already gone (or not in the payload's workspace) succeeds as a no-op.
  */
 export function makeRuntimeDeleteHandler(deps: {
   db: Db;
@@ -18,7 +18,8 @@ export function makeRuntimeDeleteHandler(deps: {
     const actor: EventActor = { type: payload.actorId ? 'member' : 'system', id: payload.actorId };
     const outcome = await deps.db.transaction(async (tx) => {
       const runtime = await tx.cascades.lockRuntime(payload.runtimeId);
-      if (!runtime) {
+      // A runtime of another workspace is not this job's to delete (the tenant key is explicit).
+      if (!runtime || runtime.workspaceId !== payload.workspaceId) {
         return { kind: 'gone' as const };
       }
       const guard = await tx.cascades.checkGuards([runtime.id]);
