@@ -93,18 +93,18 @@ export class JobOutcomes {
 
   /** The outcome of a job that has already ended, or undefined. */
   private async current(jobId: string): Promise<JobOutcome | undefined> {
+    // One round trip in the common case (still running); the job itself only when it ended.
+    const state = await this.queue.getJobState(jobId);
+    if (state !== 'completed' && state !== 'failed') {
+      return undefined;
+    }
     const job = await Job.fromId(this.queue, jobId);
     if (!job) {
       return undefined;
     }
-    const state = await job.getState();
-    if (state === 'completed') {
-      return { status: 'succeeded', result: job.returnvalue as unknown };
-    }
-    if (state === 'failed') {
-      return { status: 'failed', error: decodeJobError(job.failedReason) };
-    }
-    return undefined;
+    return state === 'completed'
+      ? { status: 'succeeded', result: job.returnvalue as unknown }
+      : { status: 'failed', error: decodeJobError(job.failedReason) };
   }
 
   private add(jobId: string, waiter: Waiter): void {

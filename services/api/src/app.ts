@@ -45,7 +45,7 @@ export function createApp(deps: ApiDeps): Express {
   const auth = new AuthService(deps.db, deps.auth, deps.log);
   const profiles = new RuntimeProfileService(deps.db, deps.events);
   const operations = new OperationService(deps.queues);
-  const registrations = new RegistrationService(deps.db, auth, deps.queues.registry);
+  const registrations = new RegistrationService(auth, deps.queues.registry);
   const deletions = new DeletionService(deps.db, auth, deps.queues.cascade);
 
   const app = express();

@@ -5,20 +5,19 @@ import {
   type RegisterRequestBody,
   type RuntimeRegisterPayload,
 } from '@cp/contracts';
-import type { Db } from '@cp/db';
 import type { AuthService, Principal } from './auth.service';
 import type { QueueAccess } from './operations.service';
 
 /** Turns a validated register request into a `runtime.register` job. */
 export class RegistrationService {
   constructor(
-    private readonly db: Db,
     private readonly auth: AuthService,
     private readonly registry: QueueAccess<'registry'>,
   ) {}
 
   /**
-   * Authorises (spec §4.1 steps 6–7) and enqueues. A daemon token must be bound to the request's
+   * Authorises (spec §4.1 step 6) and enqueues; the worker loads the workspace (step 7) and
+   * refuses with 404 when it is gone, which keeps this hot path off the database. A daemon token must be bound to the request's
    * workspace and leaves `owner_id` alone; a member's token makes the member the owner.
    * Identical requests while one is waiting or running are one job. Resolves to the job id.
    * @throws AppError `WORKSPACE_NOT_FOUND` (404), `QUEUE_UNAVAILABLE` (503).
@@ -39,9 +38,6 @@ export class RegistrationService {
         throw new AppError('WORKSPACE_NOT_FOUND', MESSAGES.workspaceNotFound);
       }
       ownerId = principal.userId;
-    }
-    if (!(await this.db.workspaces.findById(workspaceId))) {
-      throw new AppError('WORKSPACE_NOT_FOUND', MESSAGES.workspaceNotFound);
     }
     const payload: RuntimeRegisterPayload = {
       workspaceId,
