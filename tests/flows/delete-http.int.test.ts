@@ -9,7 +9,14 @@ import {
   RuntimeProfileJson,
 } from '@cp/contracts';
 import { createLogger } from '@cp/platform';
-import { EventStream, type RunningWorker, runQueueWorker, streamEventSink } from '@cp/queue';
+import {
+  type EventFeed,
+  EventStream,
+  type OutboxRelay,
+  type RunningWorker,
+  runQueueWorker,
+  startOutboxRelay,
+} from '@cp/queue';
 import { makeRegistrar, makeRegistryHandlers } from '@cp/registry-worker';
 import {
   createTestDatabase,
@@ -35,12 +42,22 @@ import request from 'supertest';
 const log = createLogger('delete-test', 'silent');
 const sweep = { staleAfterMs: 60_000, batchSize: 100 };
 
+/** These flows never open the event feed: touching it fails the test loudly. */
+function unusedFeed(): EventFeed {
+  return new Proxy({} as EventFeed, {
+    get: () => {
+      throw new Error('the event feed is not used here');
+    },
+  });
+}
+
 /** Deletions over HTTP: the api, the cascade worker and the registry worker in this process. */
 describe('deletions', () => {
   const prefix = createTestQueuePrefix();
   let database: TestDatabase;
   let redis: Redis;
   let stream: EventStream;
+  let relay: OutboxRelay;
   let registry: TestQueueAccess<'registry'>;
   let cascade: TestQueueAccess<'cascade'>;
   let workers: RunningWorker[];
@@ -52,16 +69,16 @@ describe('deletions', () => {
     stream = new EventStream(redis, prefix);
     registry = await createTestQueueAccess('registry', prefix);
     cascade = await createTestQueueAccess('cascade', prefix);
-    const events = streamEventSink(stream, log);
+    relay = startOutboxRelay({ source: database.db.outbox, stream, log });
     const registrar = makeRegistrar(
-      { db: database.db, log, onRegistered: () => Promise.resolve() },
+      { db: database.db, log, relay },
       { maxBatchSize: 16, maxConcurrentFlushes: 2 },
     );
     const options = { redisUrl: testRedisUrl(), prefix, concurrency: 4, log };
     workers = [
       await runQueueWorker(
         'cascade',
-        makeCascadeHandlers({ db: database.db, events, cascade: cascade.producer, sweep }),
+        makeCascadeHandlers({ db: database.db, relay, cascade: cascade.producer, sweep }),
         options,
       ),
       await runQueueWorker('registry', makeRegistryHandlers({ registrar }), options),
@@ -70,9 +87,10 @@ describe('deletions', () => {
     app = createApp({
       db: database.db,
       log,
-      events,
+      relay,
       auth: DEFAULT_AUTH_OPTIONS,
       queues,
+      feed: unusedFeed(),
       registerWaitMs: 5_000,
       probes: {},
       readinessTimeoutMs: 500,
@@ -83,6 +101,7 @@ describe('deletions', () => {
     for (const worker of workers) {
       await worker.stop();
     }
+    await relay.stop();
     await registry.close();
     await cascade.close();
     await removeQueuePrefix(redis, prefix);
@@ -140,6 +159,7 @@ describe('deletions', () => {
         .get(profileUrl(workspace.id, profile.id))
         .auth(owner.token, { type: 'bearer' });
       expect(gone.status).toBe(404);
+      await relay.drain();
       const events = (await stream.readAfter('0', 10_000)).map((e) => e.event);
       expect(events).toContainEqual(
         expect.objectContaining({
@@ -148,6 +168,13 @@ describe('deletions', () => {
           data: { deleted_runtime_profile_id: profile.id },
         }),
       );
+      expect(await database.db.outbox.listForWorkspace(workspace.id)).toEqual([
+        expect.objectContaining({
+          type: 'runtime_profile.deleted',
+          actor: { type: 'member', id: owner.user.id },
+          published: true,
+        }),
+      ]);
     });
 
     it('answers 204 like upstream with Prefer: wait', async () => {
@@ -179,6 +206,13 @@ describe('deletions', () => {
         .auth(owner.token, { type: 'bearer' });
       expect(RuntimeProfileJson.parse(after.body).status).toBe('active');
       expect(await database.db.runtimes.findById(runtime.id)).not.toBeNull();
+      expect(await database.db.outbox.listForWorkspace(workspace.id)).toEqual([
+        expect.objectContaining({
+          type: 'runtime_profile.delete_refused',
+          actor: { type: 'member', id: owner.user.id },
+          data: { runtime_profile_id: profile.id, reason: 'ACTIVE_AGENTS_BOUND' },
+        }),
+      ]);
     });
 
     it('shows the profile as deleting and refuses registrations naming it until the cascade runs', async () => {

@@ -1,7 +1,7 @@
 import { type ApiQueues, createApp, DEFAULT_AUTH_OPTIONS } from '@cp/api';
 import { ErrorResponse, MESSAGES, OperationResponse, RegisterResponse } from '@cp/contracts';
 import { createLogger } from '@cp/platform';
-import { type RunningWorker, runQueueWorker } from '@cp/queue';
+import { type EventFeed, type OutboxRelay, type RunningWorker, runQueueWorker } from '@cp/queue';
 import { makeRegistrar, makeRegistryHandlers } from '@cp/registry-worker';
 import {
   createTestDatabase,
@@ -24,6 +24,18 @@ import request from 'supertest';
 
 const log = createLogger('register-test', 'silent');
 
+/** A relay that never publishes: this file reads events from the outbox, not the stream. */
+const idleRelay: Pick<OutboxRelay, 'kick'> = { kick: () => undefined };
+
+/** This file never opens the event feed: touching it fails the test loudly. */
+function unusedFeed(): EventFeed {
+  return new Proxy({} as EventFeed, {
+    get: () => {
+      throw new Error('the event feed is not used here');
+    },
+  });
+}
+
 describe('POST /api/daemon/register', () => {
   const prefix = createTestQueuePrefix();
   let database: TestDatabase;
@@ -41,7 +53,7 @@ describe('POST /api/daemon/register', () => {
     cascade = await createTestQueueAccess('cascade', prefix);
     queues = { registry, cascade };
     const registrar = makeRegistrar(
-      { db: database.db, log, onRegistered: () => Promise.resolve() },
+      { db: database.db, log, relay: idleRelay },
       { maxBatchSize: 64, maxConcurrentFlushes: 4 },
     );
     worker = await runQueueWorker('registry', makeRegistryHandlers({ registrar }), {
@@ -66,9 +78,10 @@ describe('POST /api/daemon/register', () => {
     return createApp({
       db: database.db,
       log,
-      events: { emit: () => Promise.resolve() },
+      relay: idleRelay,
       auth: DEFAULT_AUTH_OPTIONS,
       queues,
+      feed: unusedFeed(),
       registerWaitMs,
       probes: {},
       readinessTimeoutMs: 500,
@@ -112,6 +125,13 @@ describe('POST /api/daemon/register', () => {
       ['codex', profile.id],
     ]);
     expect(parsed.runtimes[0]?.owner_id).toBeNull();
+    expect(await database.db.outbox.listForWorkspace(workspace.id)).toEqual([
+      expect.objectContaining({
+        type: 'runtime.registered',
+        actor: { type: 'daemon', id: 'daemon-a' },
+        data: { daemon_id: 'daemon-a', runtime_ids: parsed.runtimes.map((r) => r.id) },
+      }),
+    ]);
   });
 
   it('sets owner_id when a member registers with a personal token', async () => {
@@ -123,6 +143,12 @@ describe('POST /api/daemon/register', () => {
 
     expect(res.status).toBe(200);
     expect(RegisterResponse.parse(res.body).runtimes[0]?.owner_id).toBe(owner.user.id);
+    expect(await database.db.outbox.listForWorkspace(workspace.id)).toEqual([
+      expect.objectContaining({
+        type: 'runtime.registered',
+        actor: { type: 'member', id: owner.user.id },
+      }),
+    ]);
   });
 
   it.each([

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 
 /** Every event type on the stream. Consumers switch on it; never rename one. */
@@ -31,3 +32,20 @@ export const DomainEvent = z.object({
   occurred_at: z.string(),
 });
 export type DomainEvent = z.infer<typeof DomainEvent>;
+
+/** A new event with a fresh stable id, stamped now. */
+export function buildEvent(
+  type: EventType,
+  workspaceId: string,
+  actor: EventActor,
+  data: Record<string, unknown>,
+): DomainEvent {
+  return {
+    id: randomUUID(),
+    type,
+    workspace_id: workspaceId,
+    actor,
+    data,
+    occurred_at: new Date().toISOString(),
+  };
+}

@@ -3,6 +3,7 @@ import { AgentRepository } from './repositories/agent.repository';
 import { ApiTokenRepository } from './repositories/api-token.repository';
 import { CascadeRepository } from './repositories/cascade.repository';
 import { MemberRepository } from './repositories/member.repository';
+import { OutboxRepository } from './repositories/outbox.repository';
 import { RegistrationRepository } from './repositories/registration.repository';
 import { RuntimeProfileRepository } from './repositories/runtime-profile.repository';
 import { RuntimeRepository } from './repositories/runtime.repository';
@@ -23,6 +24,7 @@ export interface Db {
   readonly agents: AgentRepository;
   readonly registrations: RegistrationRepository;
   readonly cascades: CascadeRepository;
+  readonly outbox: OutboxRepository;
   /** Runs `fn` in one transaction; commits when it resolves, rolls back when it throws. */
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
   /** Resolves when Postgres answers a trivial query (readiness). */
@@ -40,6 +42,7 @@ function bind(manager: EntityManager): Db {
     agents: new AgentRepository(manager),
     registrations: new RegistrationRepository(manager),
     cascades: new CascadeRepository(manager),
+    outbox: new OutboxRepository(manager),
     transaction: (fn) => manager.transaction((tx) => fn(bind(tx))),
     ping: async () => {
       await manager.query('SELECT 1');

@@ -17,6 +17,7 @@ export type {
   RuntimeUpsert,
   WorkspaceContext,
 } from './repositories/registration.repository';
+export type { OutboxEntry } from './repositories/outbox.repository';
 export type { NewRuntime } from './repositories/runtime.repository';
 export type { NewUser } from './repositories/user.repository';
 export type { NewWorkspace } from './repositories/workspace.repository';

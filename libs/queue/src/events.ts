@@ -1,6 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { DomainEvent, type EventActor, type EventType } from '@cp/contracts';
-import type { Logger } from '@cp/platform';
+import { DomainEvent } from '@cp/contracts';
 import type { Redis } from 'ioredis';
 
 /** Approximate cap of the event stream: old entries are trimmed as new ones arrive. */
@@ -31,6 +29,31 @@ export class EventStream {
     return entryId ?? '';
   }
 
+  /** Appends events in order, in one round trip. */
+  async publishAll(events: DomainEvent[]): Promise<void> {
+    if (events.length === 0) {
+      return;
+    }
+    const pipeline = this.redis.pipeline();
+    for (const event of events) {
+      const parsed = DomainEvent.parse(event);
+      pipeline.xadd(
+        eventStreamKey(this.prefix),
+        'MAXLEN',
+        '~',
+        EVENT_STREAM_MAX_LEN,
+        '*',
+        'event',
+        JSON.stringify(parsed),
+      );
+    }
+    const results = (await pipeline.exec()) ?? [];
+    const failed = results.find(([err]) => err !== null);
+    if (failed?.[0]) {
+      throw failed[0];
+    }
+  }
+
   /** Reads up to `count` events after stream entry `afterEntryId` (`0` for the start). */
   async readAfter(
     afterEntryId: string,
@@ -48,36 +71,4 @@ export class EventStream {
       event: DomainEvent.parse(JSON.parse(fields[1] ?? 'null')),
     }));
   }
-}
-
-/** Where services report committed changes. */
-export interface EventSink {
-  /** Publishes one event; a failure is logged, never thrown (the change already stands). */
-  emit(
-    type: EventType,
-    workspaceId: string,
-    actor: EventActor,
-    data: Record<string, unknown>,
-  ): Promise<void>;
-}
-
-/** An {@link EventSink} on the Redis event stream, stamping each event with a new id. */
-export function streamEventSink(stream: EventStream, log: Logger): EventSink {
-  return {
-    emit: async (type, workspaceId, actor, data) => {
-      const event: DomainEvent = {
-        id: randomUUID(),
-        type,
-        workspace_id: workspaceId,
-        actor,
-        data,
-        occurred_at: new Date().toISOString(),
-      };
-      try {
-        await stream.publish(event);
-      } catch (err) {
-        log.warn({ err, eventType: type, eventId: event.id }, 'could not publish event');
-      }
-    },
-  };
 }

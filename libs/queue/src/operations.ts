@@ -27,11 +27,13 @@ export async function readOperation(
   id: string,
   targetOf: TargetOf,
 ): Promise<Operation | undefined> {
+  // The state is read before the job's fields: read after, it could already say `completed`
+  // while the fields were read before the job finished (succeeded with a null result).
+  const state = await queue.getJobState(id);
   const job = await Job.fromId(queue, id);
   if (!job) {
     return undefined;
   }
-  const state = await job.getState();
   const data = (job.data ?? {}) as Record<string, unknown>;
   const status: Operation['status'] =
     state === 'completed'

@@ -6,12 +6,13 @@ import { authenticate, requireMember } from './http/auth';
 import { errorMiddleware } from './http/errors';
 import { requestIdMiddleware } from './http/request-id';
 import { daemonRoutes } from './routes/daemon.routes';
+import { eventRoutes } from './routes/events.routes';
 import { healthRoutes, type Probe } from './routes/health.routes';
 import { operationRoutes } from './routes/operations.routes';
 import { runtimeProfileRoutes } from './routes/runtime-profiles.routes';
 import { runtimeRoutes } from './routes/runtimes.routes';
 import { type AuthOptions, AuthService } from './services/auth.service';
-import type { EventSink } from '@cp/queue';
+import type { EventFeed, OutboxRelay } from '@cp/queue';
 import { type ApiQueues, OperationService } from './services/operations.service';
 import { DeletionService } from './services/deletion.service';
 import { RegistrationService } from './services/registration.service';
@@ -21,9 +22,12 @@ import { RuntimeProfileService } from './services/runtime-profile.service';
 export interface ApiDeps {
   db: Db;
   log: Logger;
-  events: EventSink;
+  /** Publishes the events a request committed (kicked after each commit). */
+  relay: Pick<OutboxRelay, 'kick'>;
   auth: AuthOptions;
   queues: ApiQueues;
+  /** The live event stream behind `GET /api/workspaces/{id}/events`. */
+  feed: EventFeed;
   /** How long a registration waits for its outcome without a `Prefer` header. */
   registerWaitMs: number;
   /** Readiness probes by dependency name (`postgres`, `redis`). */
@@ -43,7 +47,7 @@ export const DEFAULT_AUTH_OPTIONS: AuthOptions = {
 /** Builds the Express app: request ids, routes, the one error middleware. No I/O here. */
 export function createApp(deps: ApiDeps): Express {
   const auth = new AuthService(deps.db, deps.auth, deps.log);
-  const profiles = new RuntimeProfileService(deps.db, deps.events);
+  const profiles = new RuntimeProfileService(deps.db, deps.relay);
   const operations = new OperationService(deps.queues);
   const registrations = new RegistrationService(auth, deps.queues.registry);
   const deletions = new DeletionService(deps.db, auth, deps.queues.cascade);
@@ -62,6 +66,12 @@ export function createApp(deps: ApiDeps): Express {
   );
   // No app-wide body parser: each route reads its JSON body (readJsonBody) after its auth and
   // path checks, so those answer first, as upstream's do.
+  app.use(
+    '/api/workspaces/:workspaceId/events',
+    authenticate(auth, 'user'),
+    requireMember(auth),
+    eventRoutes(deps.feed),
+  );
   app.use(
     '/api/daemon',
     authenticate(auth, 'daemon'),

@@ -5,11 +5,12 @@ import { createLogger, type Logger, type Stoppable } from '@cp/platform';
 import {
   connectRedis,
   createProducer,
+  EventFeed,
   EventStream,
   JobOutcomes,
   pingRedis,
   type QueueName,
-  streamEventSink,
+  startOutboxRelay,
 } from '@cp/queue';
 import type { Redis } from 'ioredis';
 import { createApp, DEFAULT_AUTH_OPTIONS } from './app';
@@ -69,10 +70,22 @@ export async function startApi(
     registry: await openQueueAccess('registry', redis, config, log),
     cascade: await openQueueAccess('cascade', redis, config, log),
   };
+  const relay = startOutboxRelay({
+    source: db.outbox,
+    stream: new EventStream(redis, config.queue.prefix),
+    log,
+  });
+  const feed = new EventFeed(
+    await connectRedis(config.redis.url, 'worker', log),
+    config.queue.prefix,
+    log,
+  );
+  feed.start();
   const app = createApp({
+    feed,
     db,
     log,
-    events: streamEventSink(new EventStream(redis, config.queue.prefix), log),
+    relay,
     auth: DEFAULT_AUTH_OPTIONS,
     queues,
     registerWaitMs: config.registerWaitMs,
@@ -95,10 +108,13 @@ export async function startApi(
     url,
     server,
     stop: async () => {
+      // Ends the open event streams, which would otherwise keep the server from closing.
+      await feed.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await relay.stop();
       for (const access of [queues.registry, queues.cascade]) {
         await access.outcomes.close();
         await access.producer.close();

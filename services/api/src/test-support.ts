@@ -1,15 +1,15 @@
 import { ErrorResponse } from '@cp/contracts';
 import type { Db } from '@cp/db';
 import { createLogger } from '@cp/platform';
-import type { EventSink } from '@cp/queue';
+import type { OutboxRelay } from '@cp/queue';
 import type { Express } from 'express';
 import { type ApiDeps, createApp, DEFAULT_AUTH_OPTIONS } from './app';
 
 // Shared by the api's integration tests. Kept free of jest and supertest so it builds with the
 // service; nothing outside tests imports it.
 
-/** An event sink that drops every event, for tests that do not look at events. */
-export const discardEvents: EventSink = { emit: () => Promise.resolve() };
+/** A relay that is never kicked into action: events stay in the outbox for tests to read. */
+export const idleRelay: Pick<OutboxRelay, 'kick'> = { kick: () => undefined };
 
 /** A stand-in for a dependency a test never uses: touching it fails the test loudly. */
 function unused<T extends object>(name: string): T {
@@ -22,7 +22,8 @@ function unused<T extends object>(name: string): T {
 
 /**
  * The api as the integration tests build it: a real database, silent logs, the default auth
- * options, no readiness probes, events dropped and no queues unless `overrides` bring them.
+ * options, no readiness probes, events left in the outbox and no queues unless `overrides`
+ * bring them.
  * Each app has its own auth cache, so a test that revokes a token after using it builds a
  * fresh one.
  */
@@ -30,9 +31,10 @@ export function buildTestApp(db: Db, overrides: Partial<ApiDeps> = {}): Express 
   return createApp({
     db,
     log: createLogger('test', 'silent'),
-    events: discardEvents,
+    relay: idleRelay,
     auth: DEFAULT_AUTH_OPTIONS,
     queues: { registry: unused('registry queue'), cascade: unused('cascade queue') },
+    feed: unused('event feed'),
     registerWaitMs: 1_000,
     probes: {},
     readinessTimeoutMs: 500,

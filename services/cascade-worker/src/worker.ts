@@ -3,13 +3,13 @@ import { createLogger, type Logger } from '@cp/platform';
 import {
   connectRedis,
   createProducer,
-  type EventSink,
   EventStream,
+  type OutboxRelay,
   type Producer,
   type QueueHandlers,
   type RunningWorker,
   runQueueWorker,
-  streamEventSink,
+  startOutboxRelay,
 } from '@cp/queue';
 import type { CascadeWorkerConfig } from './config';
 import { makeProfileDeleteHandler } from './handlers/profile-delete.handler';
@@ -19,7 +19,8 @@ import { makeSweepDeletionsHandler, type SweepOptions } from './handlers/sweep-d
 /** What the cascade handlers need. */
 export interface CascadeDeps {
   db: Db;
-  events: EventSink;
+  /** Publishes the events the handlers committed to the outbox. */
+  relay: Pick<OutboxRelay, 'kick'>;
   /** Re-enqueues stuck deletions (the sweeper). */
   cascade: Pick<Producer<'cascade'>, 'ensure'>;
   sweep: SweepOptions;
@@ -54,9 +55,15 @@ export async function startCascadeWorker(
       prefix: config.queue.prefix,
       log,
     });
+    const db = createDb(dataSource);
+    const relay = startOutboxRelay({
+      source: db.outbox,
+      stream: new EventStream(redis, config.queue.prefix),
+      log,
+    });
     const deps: CascadeDeps = {
-      db: createDb(dataSource),
-      events: streamEventSink(new EventStream(redis, config.queue.prefix), log),
+      db,
+      relay,
       cascade,
       sweep: { staleAfterMs: config.sweep.staleAfterMs, batchSize: 100 },
     };
@@ -66,6 +73,7 @@ export async function startCascadeWorker(
       concurrency: config.worker.concurrency,
       log,
       onStop: async () => {
+        await relay.stop();
         await cascade.close();
         redis.disconnect();
         await dataSource.destroy();

@@ -1,4 +1,4 @@
 export { loadConfig as loadRegistryWorkerConfig, type RegistryWorkerConfig } from './config';
 export { makeRuntimeRegisterHandler } from './handlers/runtime-register.handler';
 export { makeRegistrar, type Registrar } from './registration/registrar';
-export { makeRegistryHandlers, announceRegistered, startRegistryWorker } from './worker';
+export { makeRegistryHandlers, startRegistryWorker } from './worker';

@@ -14,7 +14,7 @@ import {
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import request from 'supertest';
-import { createApp, DEFAULT_AUTH_OPTIONS } from '../app';
+import { buildTestApp } from '../test-support';
 
 const log = createLogger('redis-down-test', 'silent');
 
@@ -82,11 +82,7 @@ describe('Redis down', () => {
     const producer = createProducer('registry', { connection: producerConnection, prefix, log });
     outcomes = new JobOutcomes(producer.queue, await connectRedis(url, 'worker', log), prefix, log);
     await outcomes.ready();
-    app = createApp({
-      db: database.db,
-      log,
-      events: { emit: () => Promise.resolve() },
-      auth: DEFAULT_AUTH_OPTIONS,
+    app = buildTestApp(database.db, {
       queues: {
         registry: { producer, outcomes },
         cascade: { producer: cascadeUnused(), outcomes },

@@ -10,7 +10,7 @@ import {
 } from '@cp/contracts';
 import type { RuntimeProfile } from '@cp/db';
 import { createLogger } from '@cp/platform';
-import { EventStream, streamEventSink } from '@cp/queue';
+import { EventStream, type OutboxRelay, startOutboxRelay } from '@cp/queue';
 import {
   createTestDatabase,
   createTestQueuePrefix,
@@ -32,6 +32,7 @@ describe('runtime profile routes', () => {
   let redis: Redis;
   let prefix: string;
   let stream: EventStream;
+  let relay: OutboxRelay;
   let app: Express;
 
   beforeAll(async () => {
@@ -39,12 +40,16 @@ describe('runtime profile routes', () => {
     redis = await createTestRedis('producer');
     prefix = createTestQueuePrefix();
     stream = new EventStream(redis, prefix);
-    app = buildTestApp(database.db, {
-      events: streamEventSink(stream, createLogger('test', 'silent')),
+    relay = startOutboxRelay({
+      source: database.db.outbox,
+      stream,
+      log: createLogger('test', 'silent'),
     });
+    app = buildTestApp(database.db, { relay });
   });
 
   afterAll(async () => {
+    await relay?.stop();
     await removeQueuePrefix(redis, prefix);
     redis.disconnect();
     await database.drop();
@@ -88,12 +93,20 @@ describe('runtime profile routes', () => {
     );
   }
 
-  /** The events of one profile on this file's stream, oldest first. */
+  /** Every event published on this file's stream, once the relay has drained the outbox. */
+  async function publishedEvents(): Promise<DomainEvent[]> {
+    await relay.drain();
+    return (await stream.readAfter('0', 10_000)).map(({ event }) => event);
+  }
+
+  /** The published events of one profile, oldest first. */
   async function eventsOf(profileId: string): Promise<DomainEvent[]> {
-    const entries = await stream.readAfter('0', 10_000);
-    return entries
-      .map(({ event }) => event)
-      .filter((event) => event.data.runtime_profile_id === profileId);
+    return (await publishedEvents()).filter((event) => event.data.runtime_profile_id === profileId);
+  }
+
+  /** The published events of one workspace, oldest first. */
+  async function eventsIn(workspaceId: string): Promise<DomainEvent[]> {
+    return (await publishedEvents()).filter((event) => event.workspace_id === workspaceId);
   }
 
   const eventTypes = async (profileId: string): Promise<EventType[]> =>
@@ -464,7 +477,8 @@ describe('runtime profile routes', () => {
         .send(createBody());
 
       const { id } = RuntimeProfileJson.parse(res.body);
-      expect(await eventsOf(id)).toEqual([
+      const published = await eventsOf(id);
+      expect(published).toEqual([
         expect.objectContaining({
           type: 'runtime_profile.created',
           workspace_id: workspace.id,
@@ -472,6 +486,9 @@ describe('runtime profile routes', () => {
           data: { runtime_profile_id: id },
         }),
       ]);
+      expect(await database.db.outbox.listForWorkspace(workspace.id)).toEqual(
+        published.map((event) => ({ ...event, published: true })),
+      );
     });
 
     describe('validation', () => {
@@ -715,9 +732,7 @@ describe('runtime profile routes', () => {
       it('publishes nothing for a refused create', async () => {
         const { workspace, owner, url } = await insertTeam();
         const existing = await insertRuntimeProfile(database.db, workspace.id);
-        const before = (await stream.readAfter('0', 10_000)).filter(
-          ({ event }) => event.workspace_id === workspace.id,
-        );
+        const before = await eventsIn(workspace.id);
 
         const res = await request(app)
           .post(url)
@@ -725,10 +740,8 @@ describe('runtime profile routes', () => {
           .send(createBody({ display_name: existing.displayName }));
 
         expect(res.status).toBe(409);
-        const after = (await stream.readAfter('0', 10_000)).filter(
-          ({ event }) => event.workspace_id === workspace.id,
-        );
-        expect(after).toEqual(before);
+        expect(await eventsIn(workspace.id)).toEqual(before);
+        expect(await database.db.outbox.listForWorkspace(workspace.id)).toEqual([]);
       });
     });
 
@@ -1070,6 +1083,7 @@ describe('runtime profile routes', () => {
         expect(await database.db.profiles.findInWorkspace(theirs.workspace.id, foreign.id)).toEqual(
           foreign,
         );
+        expect(await database.db.outbox.listForWorkspace(theirs.workspace.id)).toEqual([]);
       });
 
       it('answers 409 when renaming to a display_name the workspace already has', async () => {
@@ -1089,6 +1103,7 @@ describe('runtime profile routes', () => {
         expect(
           (await database.db.profiles.findInWorkspace(workspace.id, profile.id))?.displayName,
         ).toBe(profile.displayName);
+        expect(await database.db.outbox.listForWorkspace(workspace.id)).toEqual([]);
       });
 
       it('allows a rename that differs only in case', async () => {

@@ -1,6 +1,6 @@
-import { AppError, type MemberRole, MESSAGES } from '@cp/contracts';
+import { AppError, buildEvent, type MemberRole, MESSAGES } from '@cp/contracts';
 import type { Db, NewRuntimeProfile, RuntimeProfile, RuntimeProfilePatch } from '@cp/db';
-import type { EventSink } from '@cp/queue';
+import type { OutboxRelay } from '@cp/queue';
 
 /** Who is reading profiles: decides which private profiles they see. */
 export type ProfileViewer =
@@ -30,7 +30,7 @@ const notFound = () => new AppError('PROFILE_NOT_FOUND', MESSAGES.profileNotFoun
 export class RuntimeProfileService {
   constructor(
     private readonly db: Db,
-    private readonly events: EventSink,
+    private readonly relay: Pick<OutboxRelay, 'kick'>,
   ) {}
 
   /** Every profile of the workspace the viewer may see, oldest first. */
@@ -61,17 +61,27 @@ export class RuntimeProfileService {
     return profile;
   }
 
-  /** Creates a profile and announces it. @throws AppError `DISPLAY_NAME_TAKEN`. */
+  /**
+   * Creates a profile and records `runtime_profile.created` in the same transaction.
+   * @throws AppError `DISPLAY_NAME_TAKEN`.
+   */
   async create(input: NewRuntimeProfile, actorUserId: string): Promise<RuntimeProfile> {
-    const profile = await this.db.profiles.create(input);
-    await this.events.emit('runtime_profile.created', profile.workspaceId, member(actorUserId), {
-      runtime_profile_id: profile.id,
+    const profile = await this.db.transaction(async (tx) => {
+      const created = await tx.profiles.create(input);
+      await tx.outbox.append(
+        buildEvent('runtime_profile.created', created.workspaceId, member(actorUserId), {
+          runtime_profile_id: created.id,
+        }),
+      );
+      return created;
     });
+    this.relay.kick();
     return profile;
   }
 
   /**
-   * Applies a partial update (always bumping `updated_at`) and announces it.
+   * Applies a partial update (always bumping `updated_at`) and records
+   * `runtime_profile.updated` in the same transaction.
    * @throws AppError `PROFILE_NOT_FOUND`, `DISPLAY_NAME_TAKEN`.
    */
   async update(
@@ -80,13 +90,19 @@ export class RuntimeProfileService {
     patch: RuntimeProfilePatch,
     actorUserId: string,
   ): Promise<RuntimeProfile> {
-    const profile = await this.db.profiles.update(workspaceId, profileId, patch);
-    if (!profile) {
-      throw notFound();
-    }
-    await this.events.emit('runtime_profile.updated', workspaceId, member(actorUserId), {
-      runtime_profile_id: profile.id,
+    const profile = await this.db.transaction(async (tx) => {
+      const updated = await tx.profiles.update(workspaceId, profileId, patch);
+      if (!updated) {
+        throw notFound();
+      }
+      await tx.outbox.append(
+        buildEvent('runtime_profile.updated', workspaceId, member(actorUserId), {
+          runtime_profile_id: updated.id,
+        }),
+      );
+      return updated;
     });
+    this.relay.kick();
     return profile;
   }
 }

@@ -11,7 +11,7 @@ import {
 } from '@cp/contracts';
 import { type AgentRuntime, type Db, type RuntimeProfile, sqlRows, type User } from '@cp/db';
 import { createLogger } from '@cp/platform';
-import type { EventSink, JobContext } from '@cp/queue';
+import type { JobContext, OutboxRelay } from '@cp/queue';
 import { makeRegistrar } from '@cp/registry-worker';
 import {
   createTestDatabase,
@@ -31,23 +31,22 @@ import { makeProfileDeleteHandler } from './profile-delete.handler';
 const log = createLogger('test', 'silent');
 const ctx: JobContext = { jobId: 'test', name: 'profile.delete', attempt: 1, log };
 
-/** One `emit` call, as the handler made it. */
-interface EmittedEvent {
+/** One event the handler recorded in the outbox. */
+interface RecordedEvent {
   type: EventType;
   workspaceId: string;
   actor: EventActor;
   data: Record<string, unknown>;
 }
 
-/** An event sink that records every call. */
-function recordingEvents(): EventSink & { emitted: EmittedEvent[] } {
-  const emitted: EmittedEvent[] = [];
+/** A relay stub that only counts how often it was kicked. */
+function countingRelay(): Pick<OutboxRelay, 'kick'> & { kicks: () => number } {
+  let kicks = 0;
   return {
-    emitted,
-    emit: (type, workspaceId, actor, data) => {
-      emitted.push({ type, workspaceId, actor, data });
-      return Promise.resolve();
+    kick: () => {
+      kicks++;
     },
+    kicks: () => kicks,
   };
 }
 
@@ -92,6 +91,21 @@ describe(makeProfileDeleteHandler.name, () => {
 
   const query = <T>(sql: string, params: unknown[]): Promise<T[]> =>
     sqlRows<T>(database.dataSource.manager, sql, params);
+
+  /** The events recorded in the outbox for a workspace, oldest first. */
+  async function recordedEvents(workspaceId: string): Promise<RecordedEvent[]> {
+    const events = await db.outbox.listForWorkspace(workspaceId);
+    return events.map((event) => ({
+      type: event.type,
+      workspaceId: event.workspace_id,
+      actor: event.actor,
+      data: event.data,
+    }));
+  }
+
+  /** The types of the events recorded for a workspace, oldest first. */
+  const recordedTypes = async (workspaceId: string): Promise<EventType[]> =>
+    (await recordedEvents(workspaceId)).map((event) => event.type);
 
   /** A fresh workspace and its owner (every test has its own). */
   async function seedTenant(): Promise<{ workspaceId: string; owner: User }> {
@@ -198,8 +212,8 @@ describe(makeProfileDeleteHandler.name, () => {
       const runtime = await insertInstance(profile, null);
       const agent = await insertArchivedAgent(workspaceId, runtime.id, owner.id);
       const payload = await markForDeletion(workspaceId, profile.id, owner.id);
-      const events = recordingEvents();
-      const sut = makeProfileDeleteHandler({ db, events });
+      const relay = countingRelay();
+      const sut = makeProfileDeleteHandler({ db, relay });
 
       const result = DeletionResult.parse(await sut(payload, ctx));
 
@@ -213,7 +227,7 @@ describe(makeProfileDeleteHandler.name, () => {
       expect(await remaining('runtime_profile', [profile.id])).toEqual([]);
       expect(await remaining('agent_runtime', [runtime.id])).toEqual([]);
       expect(await remaining('agent', [agent.id])).toEqual([]);
-      expect(events.emitted).toEqual([
+      expect(await recordedEvents(workspaceId)).toEqual([
         {
           type: 'runtime_profile.deleted',
           workspaceId,
@@ -221,6 +235,7 @@ describe(makeProfileDeleteHandler.name, () => {
           data: { deleted_runtime_profile_id: profile.id },
         },
       ]);
+      expect(relay.kicks()).toBe(1);
     });
 
     it('deletes the archived squads their agents lead, pauses their active autopilots and drops their tasks', async () => {
@@ -264,7 +279,7 @@ describe(makeProfileDeleteHandler.name, () => {
         [[pausedOfOther.id, archivedOfLeader.id, ofSquad.id, ofOutsider.id, ofArchivedOutsider.id]],
       );
       const payload = await markForDeletion(workspaceId, profile.id, owner.id);
-      const sut = makeProfileDeleteHandler({ db, events: recordingEvents() });
+      const sut = makeProfileDeleteHandler({ db, relay: countingRelay() });
 
       const result = DeletionResult.parse(await sut(payload, ctx));
 
@@ -341,7 +356,7 @@ describe(makeProfileDeleteHandler.name, () => {
         );
       }
       const payload = await markForDeletion(workspaceId, profile.id, owner.id);
-      const sut = makeProfileDeleteHandler({ db, events: recordingEvents() });
+      const sut = makeProfileDeleteHandler({ db, relay: countingRelay() });
 
       const result = DeletionResult.parse(await sut(payload, ctx));
 
@@ -373,15 +388,15 @@ describe(makeProfileDeleteHandler.name, () => {
       await insertTask(db, { agentId: archived.id, runtimeId: runtime.id });
       const before = await workspaceRows(workspaceId);
       const payload = await markForDeletion(workspaceId, profile.id, owner.id);
-      const events = recordingEvents();
-      const sut = makeProfileDeleteHandler({ db, events });
+      const relay = countingRelay();
+      const sut = makeProfileDeleteHandler({ db, relay });
 
       const err = await rejectionOf(sut(payload, ctx));
 
       expectAppError(err, 'ACTIVE_AGENTS_BOUND', MESSAGES.profileActiveAgents);
       expect(await workspaceRows(workspaceId)).toEqual(before);
       expect(await markOf(profile.id)).toBeNull();
-      expect(events.emitted).toEqual([
+      expect(await recordedEvents(workspaceId)).toEqual([
         {
           type: 'runtime_profile.delete_refused',
           workspaceId,
@@ -389,6 +404,7 @@ describe(makeProfileDeleteHandler.name, () => {
           data: { runtime_profile_id: profile.id, reason: 'ACTIVE_AGENTS_BOUND' },
         },
       ]);
+      expect(relay.kicks()).toBe(1);
     });
 
     it('refuses while an active squad is led by an archived agent on one of its runtimes (guard 2)', async () => {
@@ -409,15 +425,15 @@ describe(makeProfileDeleteHandler.name, () => {
       await insertTask(db, { agentId: leader.id, runtimeId: blocking.id });
       const before = await workspaceRows(workspaceId);
       const payload = await markForDeletion(workspaceId, profile.id, null);
-      const events = recordingEvents();
-      const sut = makeProfileDeleteHandler({ db, events });
+      const relay = countingRelay();
+      const sut = makeProfileDeleteHandler({ db, relay });
 
       const err = await rejectionOf(sut(payload, ctx));
 
       expectAppError(err, 'ACTIVE_SQUADS_LED_BY_ARCHIVED_AGENTS', MESSAGES.profileActiveSquads);
       expect(await workspaceRows(workspaceId)).toEqual(before);
       expect(await markOf(profile.id)).toBeNull();
-      expect(events.emitted).toEqual([
+      expect(await recordedEvents(workspaceId)).toEqual([
         {
           type: 'runtime_profile.delete_refused',
           workspaceId,
@@ -428,6 +444,7 @@ describe(makeProfileDeleteHandler.name, () => {
           },
         },
       ]);
+      expect(relay.kicks()).toBe(1);
     });
   });
 
@@ -437,8 +454,8 @@ describe(makeProfileDeleteHandler.name, () => {
       const profile = await insertRuntimeProfile(db, workspaceId, { createdBy: owner.id });
       await insertInstance(profile);
       const payload = await markForDeletion(workspaceId, profile.id, owner.id);
-      const events = recordingEvents();
-      const sut = makeProfileDeleteHandler({ db, events });
+      const relay = countingRelay();
+      const sut = makeProfileDeleteHandler({ db, relay });
       await sut(payload, ctx);
 
       const result = DeletionResult.parse(await sut(payload, ctx));
@@ -450,7 +467,8 @@ describe(makeProfileDeleteHandler.name, () => {
         agents_deleted: 0,
         runtimes_deleted: 0,
       });
-      expect(events.emitted.map((e) => e.type)).toEqual(['runtime_profile.deleted']);
+      expect(await recordedTypes(workspaceId)).toEqual(['runtime_profile.deleted']);
+      expect(relay.kicks()).toBe(1);
     });
 
     it('cleans up the instance rows of a profile that is already gone', async () => {
@@ -461,7 +479,7 @@ describe(makeProfileDeleteHandler.name, () => {
       const agent = await insertArchivedAgent(workspaceId, first.id, owner.id);
       const payload = await markForDeletion(workspaceId, profile.id, owner.id);
       await query(`DELETE FROM runtime_profile WHERE id = $1`, [profile.id]);
-      const sut = makeProfileDeleteHandler({ db, events: recordingEvents() });
+      const sut = makeProfileDeleteHandler({ db, relay: countingRelay() });
 
       const result = DeletionResult.parse(await sut(payload, ctx));
 
@@ -473,6 +491,7 @@ describe(makeProfileDeleteHandler.name, () => {
         ),
       ).toEqual([]);
       expect(await remaining('agent', [agent.id])).toEqual([]);
+      expect(await recordedTypes(workspaceId)).toEqual(['runtime_profile.deleted']);
     });
 
     it('does nothing when the profile now carries a newer mark', async () => {
@@ -487,15 +506,16 @@ describe(makeProfileDeleteHandler.name, () => {
         newer,
       ]);
       const before = await workspaceRows(workspaceId);
-      const events = recordingEvents();
-      const sut = makeProfileDeleteHandler({ db, events });
+      const relay = countingRelay();
+      const sut = makeProfileDeleteHandler({ db, relay });
 
       const result = DeletionResult.parse(await sut(payload, ctx));
 
       expect(result.deleted).toBe(false);
       expect(await workspaceRows(workspaceId)).toEqual(before);
       expect(await markOf(profile.id)).toEqual(newer);
-      expect(events.emitted).toEqual([]);
+      expect(await recordedEvents(workspaceId)).toEqual([]);
+      expect(relay.kicks()).toBe(0);
     });
 
     it('does nothing when its mark was cleared', async () => {
@@ -506,15 +526,16 @@ describe(makeProfileDeleteHandler.name, () => {
       const payload = await markForDeletion(workspaceId, profile.id, owner.id);
       await db.cascades.clearDeletionMark(profile.id, new Date(payload.deletionRequestedAt));
       const before = await workspaceRows(workspaceId);
-      const events = recordingEvents();
-      const sut = makeProfileDeleteHandler({ db, events });
+      const relay = countingRelay();
+      const sut = makeProfileDeleteHandler({ db, relay });
 
       const result = DeletionResult.parse(await sut(payload, ctx));
 
       expect(result.deleted).toBe(false);
       expect(await workspaceRows(workspaceId)).toEqual(before);
       expect(await markOf(profile.id)).toBeNull();
-      expect(events.emitted).toEqual([]);
+      expect(await recordedEvents(workspaceId)).toEqual([]);
+      expect(relay.kicks()).toBe(0);
     });
 
     it('does nothing when the payload names another workspace', async () => {
@@ -526,15 +547,17 @@ describe(makeProfileDeleteHandler.name, () => {
       const marked = await markForDeletion(workspaceId, profile.id, owner.id);
       const payload = { ...marked, workspaceId: otherWorkspaceId };
       const before = await workspaceRows(workspaceId);
-      const events = recordingEvents();
-      const sut = makeProfileDeleteHandler({ db, events });
+      const relay = countingRelay();
+      const sut = makeProfileDeleteHandler({ db, relay });
 
       const result = DeletionResult.parse(await sut(payload, ctx));
 
       expect(result.deleted).toBe(false);
       expect(await workspaceRows(workspaceId)).toEqual(before);
       expect(await markOf(profile.id)).toEqual(new Date(marked.deletionRequestedAt));
-      expect(events.emitted).toEqual([]);
+      expect(await recordedEvents(workspaceId)).toEqual([]);
+      expect(await recordedEvents(otherWorkspaceId)).toEqual([]);
+      expect(relay.kicks()).toBe(0);
     });
   });
 
@@ -547,8 +570,8 @@ describe(makeProfileDeleteHandler.name, () => {
         await insertArchivedAgent(workspaceId, runtime.id, owner.id);
       }
       const payload = await markForDeletion(workspaceId, profile.id, owner.id);
-      const events = recordingEvents();
-      const sut = makeProfileDeleteHandler({ db, events });
+      const relay = countingRelay();
+      const sut = makeProfileDeleteHandler({ db, relay });
 
       const results = await Promise.all([sut(payload, ctx), sut(payload, ctx)]);
 
@@ -561,16 +584,17 @@ describe(makeProfileDeleteHandler.name, () => {
           runtimes.map((r) => r.id),
         ),
       ).toEqual([]);
-      expect(events.emitted.map((e) => e.type)).toEqual(['runtime_profile.deleted']);
+      expect(await recordedTypes(workspaceId)).toEqual(['runtime_profile.deleted']);
+      expect(relay.kicks()).toBe(1);
     });
 
     it('leaves no orphan runtime row when registrations race deletions (50 rounds)', async () => {
       const { workspaceId, owner } = await seedTenant();
       const registrar = makeRegistrar(
-        { db, log, onRegistered: () => Promise.resolve() },
+        { db, log, relay: countingRelay() },
         { maxBatchSize: 1, maxConcurrentFlushes: 4 },
       );
-      const sut = makeProfileDeleteHandler({ db, events: recordingEvents() });
+      const sut = makeProfileDeleteHandler({ db, relay: countingRelay() });
       const registrations: string[] = [];
       const deletions: DeletionResult[] = [];
 
@@ -630,6 +654,11 @@ describe(makeProfileDeleteHandler.name, () => {
       expect(
         await query(`SELECT id FROM runtime_profile WHERE workspace_id = $1`, [workspaceId]),
       ).toEqual([]);
+      const types = await recordedTypes(workspaceId);
+      expect(types.filter((type) => type === 'runtime_profile.deleted')).toHaveLength(50);
+      expect(types.filter((type) => type === 'runtime.registered')).toHaveLength(
+        registrations.filter((o) => o === 'registered').length,
+      );
     });
   });
 });

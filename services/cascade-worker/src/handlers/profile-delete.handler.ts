@@ -1,6 +1,6 @@
-import type { DeletionResult, EventActor } from '@cp/contracts';
+import { buildEvent, type DeletionResult, type EventActor } from '@cp/contracts';
 import type { CascadeCounts, Db } from '@cp/db';
-import type { EventSink, JobHandler } from '@cp/queue';
+import type { JobHandler, OutboxRelay } from '@cp/queue';
 import { profileRefusal } from './refusal';
 
 /** The result an operation shows for a cascade. */
@@ -34,7 +34,7 @@ export const NO_CHANGES: CascadeCounts = {
  */
 export function makeProfileDeleteHandler(deps: {
   db: Db;
-  events: EventSink;
+  relay: Pick<OutboxRelay, 'kick'>;
 }): JobHandler<'profile.delete'> {
   return async (payload, ctx) => {
     const { workspaceId, profileId } = payload;
@@ -64,6 +64,11 @@ export function makeProfileDeleteHandler(deps: {
       if (profile) {
         await tx.cascades.deleteProfile(workspaceId, profileId);
       }
+      await tx.outbox.append(
+        buildEvent('runtime_profile.deleted', workspaceId, actor, {
+          deleted_runtime_profile_id: profileId,
+        }),
+      );
       return { kind: 'deleted' as const, counts };
     });
 
@@ -73,12 +78,17 @@ export function makeProfileDeleteHandler(deps: {
         ctx.log.info({ requestId: payload.requestId, outcome: outcome.kind }, 'nothing to delete');
         return toDeletionResult(false, NO_CHANGES);
       case 'refused': {
-        await deps.db.cascades.clearDeletionMark(profileId, mark);
         const error = profileRefusal(outcome.blocker);
-        await deps.events.emit('runtime_profile.delete_refused', workspaceId, actor, {
-          runtime_profile_id: profileId,
-          reason: error.code,
+        await deps.db.transaction(async (tx) => {
+          await tx.cascades.clearDeletionMark(profileId, mark);
+          await tx.outbox.append(
+            buildEvent('runtime_profile.delete_refused', workspaceId, actor, {
+              runtime_profile_id: profileId,
+              reason: error.code,
+            }),
+          );
         });
+        deps.relay.kick();
         ctx.log.info(
           { requestId: payload.requestId, reason: error.code },
           'profile deletion refused',
@@ -86,9 +96,7 @@ export function makeProfileDeleteHandler(deps: {
         throw error;
       }
       case 'deleted':
-        await deps.events.emit('runtime_profile.deleted', workspaceId, actor, {
-          deleted_runtime_profile_id: profileId,
-        });
+        deps.relay.kick();
         ctx.log.info({ requestId: payload.requestId, ...outcome.counts }, 'profile deleted');
         return toDeletionResult(true, outcome.counts);
     }

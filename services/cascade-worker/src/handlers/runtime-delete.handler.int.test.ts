@@ -11,7 +11,7 @@ import {
 } from '@cp/contracts';
 import { type Db, sqlRows, type User } from '@cp/db';
 import { createLogger } from '@cp/platform';
-import type { EventSink, JobContext } from '@cp/queue';
+import type { JobContext, OutboxRelay } from '@cp/queue';
 import {
   createTestDatabase,
   insertAgent,
@@ -34,23 +34,22 @@ const ctx: JobContext = {
   log: createLogger('test', 'silent'),
 };
 
-/** One `emit` call, as the handler made it. */
-interface EmittedEvent {
+/** One event the handler recorded in the outbox. */
+interface RecordedEvent {
   type: EventType;
   workspaceId: string;
   actor: EventActor;
   data: Record<string, unknown>;
 }
 
-/** An event sink that records every call. */
-function recordingEvents(): EventSink & { emitted: EmittedEvent[] } {
-  const emitted: EmittedEvent[] = [];
+/** A relay stub that only counts how often it was kicked. */
+function countingRelay(): Pick<OutboxRelay, 'kick'> & { kicks: () => number } {
+  let kicks = 0;
   return {
-    emitted,
-    emit: (type, workspaceId, actor, data) => {
-      emitted.push({ type, workspaceId, actor, data });
-      return Promise.resolve();
+    kick: () => {
+      kicks++;
     },
+    kicks: () => kicks,
   };
 }
 
@@ -98,6 +97,17 @@ describe(makeRuntimeDeleteHandler.name, () => {
 
   const query = <T>(sql: string, params: unknown[]): Promise<T[]> =>
     sqlRows<T>(database.dataSource.manager, sql, params);
+
+  /** The events recorded in the outbox for a workspace, oldest first. */
+  async function recordedEvents(workspaceId: string): Promise<RecordedEvent[]> {
+    const events = await db.outbox.listForWorkspace(workspaceId);
+    return events.map((event) => ({
+      type: event.type,
+      workspaceId: event.workspace_id,
+      actor: event.actor,
+      data: event.data,
+    }));
+  }
 
   /** A fresh workspace, its owner and one runtime (every test has its own). */
   async function seedRuntime(): Promise<{ workspaceId: string; owner: User; runtimeId: string }> {
@@ -162,8 +172,8 @@ describe(makeRuntimeDeleteHandler.name, () => {
       const elsewhere = await insertRuntime(db, workspaceId);
       await insertAgent(db, workspaceId, elsewhere.id);
       const before = await workspaceRows(workspaceId);
-      const events = recordingEvents();
-      const sut = makeRuntimeDeleteHandler({ db, events });
+      const relay = countingRelay();
+      const sut = makeRuntimeDeleteHandler({ db, relay });
 
       const err = await rejectionOf(sut(payloadFor(workspaceId, runtimeId, owner.id), ctx));
 
@@ -177,7 +187,8 @@ describe(makeRuntimeDeleteHandler.name, () => {
         archived_at: null,
       });
       expect(await workspaceRows(workspaceId)).toEqual(before);
-      expect(events.emitted).toEqual([]);
+      expect(await recordedEvents(workspaceId)).toEqual([]);
+      expect(relay.kicks()).toBe(0);
     });
 
     it('refuses while an active squad is led by an archived agent (upstream ActiveSquadWithArchivedLeaderReturnsConflict)', async () => {
@@ -187,7 +198,8 @@ describe(makeRuntimeDeleteHandler.name, () => {
       await insertSquadMember(db, squad.id, leader.id);
       await insertAutopilot(db, workspaceId, leader.id, owner.id);
       const before = await workspaceRows(workspaceId);
-      const sut = makeRuntimeDeleteHandler({ db, events: recordingEvents() });
+      const relay = countingRelay();
+      const sut = makeRuntimeDeleteHandler({ db, relay });
 
       const err = await rejectionOf(sut(payloadFor(workspaceId, runtimeId, owner.id), ctx));
 
@@ -198,6 +210,8 @@ describe(makeRuntimeDeleteHandler.name, () => {
       );
       expect(error.opts.body).toBeUndefined();
       expect(await workspaceRows(workspaceId)).toEqual(before);
+      expect(await recordedEvents(workspaceId)).toEqual([]);
+      expect(relay.kicks()).toBe(0);
     });
 
     it('refuses archived and active squads together without deleting anything (upstream ArchivedAndActiveSquadsReturnConflictWithoutDeletes)', async () => {
@@ -212,13 +226,16 @@ describe(makeRuntimeDeleteHandler.name, () => {
       await insertAutopilot(db, workspaceId, first.id, owner.id);
       await insertTask(db, { agentId: first.id, runtimeId });
       const before = await workspaceRows(workspaceId);
-      const sut = makeRuntimeDeleteHandler({ db, events: recordingEvents() });
+      const relay = countingRelay();
+      const sut = makeRuntimeDeleteHandler({ db, relay });
 
       const err = await rejectionOf(sut(payloadFor(workspaceId, runtimeId, owner.id), ctx));
 
       expectAppError(err, 'ACTIVE_SQUADS_LED_BY_ARCHIVED_AGENTS', MESSAGES.runtimeActiveSquads);
       expect(await workspaceRows(workspaceId)).toEqual(before);
       expect(await remaining('squad', [archivedSquad.id])).toEqual([archivedSquad.id]);
+      expect(await recordedEvents(workspaceId)).toEqual([]);
+      expect(relay.kicks()).toBe(0);
     });
 
     it('stays blocked by active agents even when the squads would allow it (upstream StillBlockedByActiveAgents)', async () => {
@@ -229,7 +246,8 @@ describe(makeRuntimeDeleteHandler.name, () => {
       });
       const active = await insertAgent(db, workspaceId, runtimeId);
       const before = await workspaceRows(workspaceId);
-      const sut = makeRuntimeDeleteHandler({ db, events: recordingEvents() });
+      const relay = countingRelay();
+      const sut = makeRuntimeDeleteHandler({ db, relay });
 
       const err = await rejectionOf(sut(payloadFor(workspaceId, runtimeId, owner.id), ctx));
 
@@ -239,6 +257,8 @@ describe(makeRuntimeDeleteHandler.name, () => {
       ]);
       expect(await workspaceRows(workspaceId)).toEqual(before);
       expect(await remaining('squad', [squad.id])).toEqual([squad.id]);
+      expect(await recordedEvents(workspaceId)).toEqual([]);
+      expect(relay.kicks()).toBe(0);
     });
   });
 
@@ -264,8 +284,8 @@ describe(makeRuntimeDeleteHandler.name, () => {
         assigneeType: 'squad',
       });
       await insertTask(db, { agentId: follower.id, runtimeId });
-      const events = recordingEvents();
-      const sut = makeRuntimeDeleteHandler({ db, events });
+      const relay = countingRelay();
+      const sut = makeRuntimeDeleteHandler({ db, relay });
 
       const result = DeletionResult.parse(
         await sut(payloadFor(workspaceId, runtimeId, owner.id), ctx),
@@ -304,7 +324,7 @@ describe(makeRuntimeDeleteHandler.name, () => {
         ].sort((a, b) => a.id.localeCompare(b.id)),
       );
       expect((await workspaceRows(workspaceId)).agent_task_queue).toEqual([]);
-      expect(events.emitted).toEqual([
+      expect(await recordedEvents(workspaceId)).toEqual([
         {
           type: 'runtime.deleted',
           workspaceId,
@@ -312,6 +332,7 @@ describe(makeRuntimeDeleteHandler.name, () => {
           data: { runtime_id: runtimeId },
         },
       ]);
+      expect(relay.kicks()).toBe(1);
     });
 
     it('deletes the runtime and its archived agents when no squad exists (upstream NoSquadsRegression)', async () => {
@@ -320,7 +341,8 @@ describe(makeRuntimeDeleteHandler.name, () => {
         await insertArchivedAgent(workspaceId, runtimeId, owner.id),
         await insertArchivedAgent(workspaceId, runtimeId, owner.id),
       ];
-      const sut = makeRuntimeDeleteHandler({ db, events: recordingEvents() });
+      const relay = countingRelay();
+      const sut = makeRuntimeDeleteHandler({ db, relay });
 
       const result = DeletionResult.parse(await sut(payloadFor(workspaceId, runtimeId, null), ctx));
 
@@ -338,12 +360,21 @@ describe(makeRuntimeDeleteHandler.name, () => {
           agents.map((a) => a.id),
         ),
       ).toEqual([]);
+      expect(await recordedEvents(workspaceId)).toEqual([
+        {
+          type: 'runtime.deleted',
+          workspaceId,
+          actor: { type: 'system', id: null },
+          data: { runtime_id: runtimeId },
+        },
+      ]);
+      expect(relay.kicks()).toBe(1);
     });
 
     it('succeeds as a no-op when the runtime is already gone', async () => {
       const { workspaceId, owner, runtimeId } = await seedRuntime();
-      const events = recordingEvents();
-      const sut = makeRuntimeDeleteHandler({ db, events });
+      const relay = countingRelay();
+      const sut = makeRuntimeDeleteHandler({ db, relay });
       const payload = payloadFor(workspaceId, runtimeId, owner.id);
       await sut(payload, ctx);
 
@@ -361,7 +392,8 @@ describe(makeRuntimeDeleteHandler.name, () => {
       };
       expect(rerun).toEqual(nothing);
       expect(unknown).toEqual(nothing);
-      expect(events.emitted.map((e) => e.type)).toEqual(['runtime.deleted']);
+      expect((await recordedEvents(workspaceId)).map((e) => e.type)).toEqual(['runtime.deleted']);
+      expect(relay.kicks()).toBe(1);
     });
 
     it('does nothing when the payload names another workspace', async () => {
@@ -369,14 +401,16 @@ describe(makeRuntimeDeleteHandler.name, () => {
       const other = await insertWorkspace(db);
       await insertArchivedAgent(workspaceId, runtimeId, owner.id);
       const before = await workspaceRows(workspaceId);
-      const events = recordingEvents();
-      const sut = makeRuntimeDeleteHandler({ db, events });
+      const relay = countingRelay();
+      const sut = makeRuntimeDeleteHandler({ db, relay });
 
       const result = DeletionResult.parse(await sut(payloadFor(other.id, runtimeId, null), ctx));
 
       expect(result.deleted).toBe(false);
       expect(await workspaceRows(workspaceId)).toEqual(before);
-      expect(events.emitted).toEqual([]);
+      expect(await recordedEvents(workspaceId)).toEqual([]);
+      expect(await recordedEvents(other.id)).toEqual([]);
+      expect(relay.kicks()).toBe(0);
     });
   });
 });

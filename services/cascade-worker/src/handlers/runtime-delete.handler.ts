@@ -1,6 +1,6 @@
-import type { EventActor } from '@cp/contracts';
+import { buildEvent, type EventActor } from '@cp/contracts';
 import type { Db } from '@cp/db';
-import type { EventSink, JobHandler } from '@cp/queue';
+import type { JobHandler, OutboxRelay } from '@cp/queue';
 import { NO_CHANGES, toDeletionResult } from './profile-delete.handler';
 import { runtimeRefusal } from './refusal';
 
@@ -12,7 +12,7 @@ import { runtimeRefusal } from './refusal';
  */
 export function makeRuntimeDeleteHandler(deps: {
   db: Db;
-  events: EventSink;
+  relay: Pick<OutboxRelay, 'kick'>;
 }): JobHandler<'runtime.delete'> {
   return async (payload, ctx) => {
     const actor: EventActor = { type: payload.actorId ? 'member' : 'system', id: payload.actorId };
@@ -31,6 +31,11 @@ export function makeRuntimeDeleteHandler(deps: {
         guard.archivedAgentIds,
         null,
       );
+      await tx.outbox.append(
+        buildEvent('runtime.deleted', payload.workspaceId, actor, {
+          runtime_id: payload.runtimeId,
+        }),
+      );
       return { kind: 'deleted' as const, counts };
     });
     if (outcome.kind === 'refused') {
@@ -39,9 +44,7 @@ export function makeRuntimeDeleteHandler(deps: {
     if (outcome.kind === 'gone') {
       return toDeletionResult(false, NO_CHANGES);
     }
-    await deps.events.emit('runtime.deleted', payload.workspaceId, actor, {
-      runtime_id: payload.runtimeId,
-    });
+    deps.relay.kick();
     ctx.log.info({ requestId: payload.requestId, ...outcome.counts }, 'runtime deleted');
     return toDeletionResult(true, outcome.counts);
   };

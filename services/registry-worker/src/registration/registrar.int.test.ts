@@ -20,6 +20,7 @@ import {
   type TestDatabase,
   uniqueSuffix,
 } from '@cp/testing';
+import { z } from 'zod';
 import { makeRegistrar, type Registrar } from './registrar';
 
 const log = createLogger('registrar-test', 'silent');
@@ -61,6 +62,10 @@ function custom(profileId: string, over: Partial<RegisterEntryPayload> = {}): Re
   return builtIn('codex', { name: 'Company Codex', profileId, ...over });
 }
 
+/** The data of a `runtime.registered` event. */
+const RegisteredData = z.object({ daemon_id: z.string(), runtime_ids: z.array(z.string()) });
+type RegisteredData = z.infer<typeof RegisteredData>;
+
 /** The error `work` rejects with; fails when it resolves. */
 async function rejectionOf(work: Promise<unknown>): Promise<unknown> {
   try {
@@ -92,8 +97,8 @@ describe(makeRegistrar.name, () => {
 
   interface Harness {
     sut: Registrar;
-    /** Every `onRegistered` call, in order. */
-    registered: { payload: RuntimeRegisterPayload; response: RegisterResponse }[];
+    /** How often the registrar kicked the relay. */
+    kicks: () => number;
     /** How many transactions the registrar opened. */
     transactions: () => number;
   }
@@ -120,14 +125,15 @@ describe(makeRegistrar.name, () => {
         return db.transaction(fn);
       },
     };
-    const registered: Harness['registered'] = [];
+    let kicks = 0;
     const sut = makeRegistrar(
       {
         db: counted,
         log,
-        onRegistered: (payload, response) => {
-          registered.push({ payload, response });
-          return Promise.resolve();
+        relay: {
+          kick: () => {
+            kicks++;
+          },
         },
       },
       {
@@ -135,8 +141,19 @@ describe(makeRegistrar.name, () => {
         maxConcurrentFlushes: opts.maxConcurrentFlushes ?? 4,
       },
     );
-    return { sut, registered, transactions: () => transactions };
+    return { sut, kicks: () => kicks, transactions: () => transactions };
   }
+
+  /** The data of the `runtime.registered` events recorded for a workspace, by daemon id. */
+  async function registeredEvents(workspaceId: string): Promise<RegisteredData[]> {
+    const events = await db.outbox.listForWorkspace(workspaceId);
+    expect(events.map((e) => e.type)).toEqual(events.map(() => 'runtime.registered'));
+    return events.map((e) => RegisteredData.parse(e.data)).sort(byDaemonId);
+  }
+
+  /** The daemon ids of the `runtime.registered` events recorded for a workspace, sorted. */
+  const registeredDaemons = async (workspaceId: string): Promise<string[]> =>
+    (await registeredEvents(workspaceId)).map((e) => e.daemon_id);
 
   /** Registers `payload` on a fresh registrar and checks the answer against the contract. */
   async function register(payload: RuntimeRegisterPayload): Promise<RegisterResponse> {
@@ -855,9 +872,25 @@ describe(makeRegistrar.name, () => {
           }
         }
         expect(await countRows(workspace.id)).toBe(10 * 3);
-        expect(harness.registered.map((r) => r.payload).sort(byDaemon)).toEqual(
-          payloads.filter((_, i) => i % 2 === 0).sort(byDaemon),
+        const committed = outcomes.flatMap((outcome, i) => {
+          const payload = payloads[i];
+          return outcome.status === 'fulfilled' && payload
+            ? [
+                {
+                  daemon_id: payload.daemonId,
+                  runtime_ids: outcome.value.runtimes.map((r) => r.id),
+                },
+              ]
+            : [];
+        });
+        expect(await registeredEvents(workspace.id)).toEqual(committed.sort(byDaemonId));
+        expect(await registeredDaemons(workspace.id)).toEqual(
+          payloads
+            .filter((_, i) => i % 2 === 0)
+            .map((p) => p.daemonId)
+            .sort(),
         );
+        expect(harness.kicks()).toBe(1);
         expect(harness.transactions()).toBeLessThan(20);
         expect(harness.transactions()).toBe(1);
       });
@@ -878,7 +911,10 @@ describe(makeRegistrar.name, () => {
         expect(idAt(one, 0)).toBe(idAt(two, 0));
         expect(await rowsOf(workspace.id, payload.daemonId)).toHaveLength(1);
         expect(harness.transactions()).toBe(1);
-        expect(harness.registered).toHaveLength(2);
+        expect(await registeredEvents(workspace.id)).toEqual([
+          { daemon_id: payload.daemonId, runtime_ids: [idAt(one, 0)] },
+          { daemon_id: payload.daemonId, runtime_ids: [idAt(one, 0)] },
+        ]);
       });
 
       it('keeps the owner of an earlier registration of the same key in a batch', async () => {
@@ -922,7 +958,7 @@ describe(makeRegistrar.name, () => {
           ),
         );
         expect(ids.size).toBe(150);
-        expect(harness.registered).toHaveLength(200);
+        expect(await registeredEvents(workspace.id)).toHaveLength(200);
       });
 
       it('retries the registrations of a failed batch one by one', async () => {
@@ -935,7 +971,9 @@ describe(makeRegistrar.name, () => {
         expect(responses.map((r) => r.runtimes)).toHaveLength(5);
         expect(await countRows(workspace.id)).toBe(5);
         expect(harness.transactions()).toBe(1 + 5);
-        expect(harness.registered).toHaveLength(5);
+        expect(await registeredDaemons(workspace.id)).toEqual(
+          payloads.map((p) => p.daemonId).sort(),
+        );
       });
 
       it('rejects a lone registration whose transaction fails, so that its job is retried', async () => {
@@ -947,7 +985,8 @@ describe(makeRegistrar.name, () => {
 
         expect(err).toMatchObject({ code: '40P01' });
         expect(harness.transactions()).toBe(1);
-        expect(harness.registered).toEqual([]);
+        expect(await registeredEvents(workspace.id)).toEqual([]);
+        expect(harness.kicks()).toBe(0);
         expect(await harness.sut.register(payload)).toMatchObject({
           runtimes: [{ provider: 'codex' }],
         });
@@ -972,25 +1011,65 @@ describe(makeRegistrar.name, () => {
         expect(await rowsOf(workspace.id, bad.daemonId)).toEqual([]);
         expect(await countRows(workspace.id)).toBe(4);
         expect(harness.transactions()).toBe(1 + 5);
-        expect(harness.registered.map((r) => r.payload.daemonId).sort()).toEqual(
-          good.map((p) => p.daemonId).sort(),
-        );
+        expect(await registeredDaemons(workspace.id)).toEqual(good.map((p) => p.daemonId).sort());
       });
 
-      it('calls onRegistered once per committed registration, with its response', async () => {
+      it('records one runtime.registered event per committed registration, by the daemon, and kicks the relay', async () => {
         const workspace = await insertWorkspace(db);
         const harness = makeHarness();
-        const payload = buildPayload(workspace.id);
+        const payload = buildPayload(workspace.id, {
+          runtimes: [builtIn('claude'), builtIn('codex')],
+        });
 
         const response = await harness.sut.register(payload);
 
-        expect(harness.registered).toEqual([{ payload, response }]);
+        expect(await db.outbox.listForWorkspace(workspace.id)).toEqual([
+          {
+            id: expect.any(String) as unknown,
+            type: 'runtime.registered',
+            workspace_id: workspace.id,
+            actor: { type: 'daemon', id: payload.daemonId },
+            data: { daemon_id: payload.daemonId, runtime_ids: response.runtimes.map((r) => r.id) },
+            occurred_at: expect.any(String) as unknown,
+            published: false,
+          },
+        ]);
+        expect(harness.kicks()).toBe(1);
+      });
+
+      it('records a registration with an owner as done by that member', async () => {
+        const workspace = await insertWorkspace(db);
+        const owner = await insertUser(db);
+        const harness = makeHarness();
+        const payload = buildPayload(workspace.id, { ownerId: owner.id });
+
+        const response = await harness.sut.register(payload);
+
+        expect(await db.outbox.listForWorkspace(workspace.id)).toEqual([
+          expect.objectContaining({
+            type: 'runtime.registered',
+            actor: { type: 'member', id: owner.id },
+            data: { daemon_id: payload.daemonId, runtime_ids: [idAt(response, 0)] },
+          }),
+        ]);
+      });
+
+      it('records no event for a refused registration', async () => {
+        const workspace = await insertWorkspace(db);
+        const harness = makeHarness();
+        const payload = buildPayload(workspace.id, { runtimes: [custom(randomUUID())] });
+
+        const err = await rejectionOf(harness.sut.register(payload));
+
+        expect(err).toMatchObject({ code: 'UNKNOWN_PROFILE' });
+        expect(await db.outbox.listForWorkspace(workspace.id)).toEqual([]);
+        expect(harness.kicks()).toBe(0);
       });
     });
   });
 });
 
-/** Orders payloads by daemon id (for comparing sets). */
-function byDaemon(a: RuntimeRegisterPayload, b: RuntimeRegisterPayload): number {
-  return a.daemonId < b.daemonId ? -1 : a.daemonId > b.daemonId ? 1 : 0;
+/** Orders event data by daemon id (for comparing sets). */
+function byDaemonId(a: { daemon_id: string }, b: { daemon_id: string }): number {
+  return a.daemon_id < b.daemon_id ? -1 : a.daemon_id > b.daemon_id ? 1 : 0;
 }

@@ -1,5 +1,6 @@
 import {
   AppError,
+  buildEvent,
   type EventActor,
   MESSAGES,
   type RegisterResponse,
@@ -15,6 +16,7 @@ import {
   type RuntimeUpsert,
 } from '@cp/db';
 import type { Logger } from '@cp/platform';
+import type { OutboxRelay } from '@cp/queue';
 import { MicroBatcher, type MicroBatcherOptions, type Settled } from './micro-batcher';
 import { conflictKey, mergeAndSort, reposOf, toUpsert } from './rows';
 
@@ -38,7 +40,8 @@ export interface Registrar {
 export interface RegistrarDeps {
   db: Db;
   log: Logger;
-  onRegistered: RegisteredListener;
+  /** Publishes the `runtime.registered` events each batch committed to the outbox. */
+  relay: Pick<OutboxRelay, 'kick'>;
 }
 
 /**
@@ -70,12 +73,9 @@ export function makeRegistrar(deps: RegistrarDeps, opts: MicroBatcherOptions): R
         }
       }
     }
-    await Promise.all(
-      results.map((result, i) => {
-        const item = items[i];
-        return result.ok && item ? deps.onRegistered(item, result.value) : Promise.resolve();
-      }),
-    );
+    if (results.some((result) => result.ok)) {
+      deps.relay.kick();
+    }
     return results;
   };
   const batcher = new MicroBatcher(flush, opts);
@@ -180,21 +180,39 @@ async function registerBatch(
     written.map((r) => r.id),
   );
 
-  return outcomes.map((outcome, i): Settled<RegisterResponse> => {
+  const results: Settled<RegisterResponse>[] = [];
+  for (const [item, outcome] of zip(items, outcomes)) {
     if (!('rows' in outcome)) {
-      return outcome;
+      results.push(outcome);
+      continue;
     }
-    const workspace = workspaces.get(items[i]?.workspaceId ?? '');
+    const workspace = workspaces.get(item.workspaceId);
     const { repos, reposVersion } = reposOf(workspace?.repos);
-    return {
+    const runtimes = outcome.rows.map((row) => toAgentRuntimeJson(rowFor(row)));
+    await tx.outbox.append(
+      buildEvent('runtime.registered', item.workspaceId, actorOf(item), {
+        daemon_id: item.daemonId,
+        runtime_ids: runtimes.map((r) => r.id),
+      }),
+    );
+    results.push({
       ok: true,
       value: {
-        runtimes: outcome.rows.map((row) => toAgentRuntimeJson(rowFor(row))),
+        runtimes,
         repos,
         repos_version: reposVersion,
         settings: workspace?.settings ?? null,
       },
-    };
+    });
+  }
+  return results;
+}
+
+/** Pairs two arrays of the same length. */
+function zip<A, B>(left: A[], right: B[]): [A, B][] {
+  return left.flatMap((a, i) => {
+    const b = right[i];
+    return b === undefined ? [] : [[a, b] as [A, B]];
   });
 }
 
