@@ -11,9 +11,9 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { makeProfileDeleteHandler } from '@cp/cascade-worker';
 import { DeletionResult } from '@cp/contracts';
-import { connectDataSource, createDb, type Db, runMigrations } from '@cp/db';
-import { createLogger, DEFAULT_DATABASE_URL } from '@cp/platform';
-import { Client } from 'pg';
+import type { Db } from '@cp/db';
+import { createLogger } from '@cp/platform';
+import { createScratchDatabase } from './scratch';
 import type { DataSource } from 'typeorm';
 
 const { values } = parseArgs({
@@ -24,18 +24,7 @@ const { values } = parseArgs({
 });
 const RUNTIMES = Number(values.runtimes);
 const AGENTS = Number(values['agents-per-runtime']);
-const baseUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
 const log = createLogger('bench', 'warn');
-
-async function admin(sql: string): Promise<void> {
-  const client = new Client({ connectionString: baseUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 /** A profile with its runtimes, archived agents, squads and autopilots, inserted set-based. */
 async function seed(ds: DataSource, db: Db): Promise<{ workspaceId: string; profileId: string }> {
@@ -147,14 +136,9 @@ async function timed(fn: () => Promise<void>): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const name = `cp_bench_${randomBytes(4).toString('hex')}`;
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  const ds = await connectDataSource({ url: url.toString(), poolSize: 4 });
+  const scratch = await createScratchDatabase();
+  const { dataSource: ds, db } = scratch;
   try {
-    await runMigrations(ds);
-    const db = createDb(ds);
     const a = await seed(ds, db);
     const handlerMs = await timed(() => deleteWithHandler(db, a.workspaceId, a.profileId));
     const b = await seed(ds, db);
@@ -168,8 +152,7 @@ async function main(): Promise<void> {
     out.write(`per-runtime loop (upstream's statements)      ${loopMs.toFixed(0)} ms\n`);
     out.write(`ratio handler/loop: x${(handlerMs / loopMs).toFixed(2)}\n`);
   } finally {
-    await ds.destroy();
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await scratch.drop();
   }
 }
 

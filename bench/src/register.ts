@@ -13,9 +13,8 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadApiConfig, startApi } from '@cp/api';
-import { connectDataSource, createDb, runMigrations } from '@cp/db';
-import { createLogger, DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL } from '@cp/platform';
-import { Client } from 'pg';
+import { createLogger, DEFAULT_REDIS_URL } from '@cp/platform';
+import { createScratchDatabase } from './scratch';
 
 const { values } = parseArgs({
   options: {
@@ -42,18 +41,7 @@ interface Figures {
 }
 
 const env = process.env;
-const baseUrl = env.DATABASE_URL || DEFAULT_DATABASE_URL;
 const log = createLogger('bench', 'warn');
-
-async function admin(sql: string): Promise<void> {
-  const client = new Client({ connectionString: baseUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 /**
  * The registry worker in its own process, as in production (the api and the load generator
@@ -88,24 +76,18 @@ const percentile = (sorted: number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
 async function run(label: string, batchSize: number): Promise<Figures> {
-  const name = `cp_bench_${randomBytes(4).toString('hex')}`;
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  const databaseUrl = url.toString();
+  const scratch = await createScratchDatabase(2);
   const prefix = `{bench-${randomBytes(4).toString('hex')}}`;
   const serviceEnv = {
-    DATABASE_URL: databaseUrl,
+    DATABASE_URL: scratch.url,
     REDIS_URL: env.REDIS_URL || DEFAULT_REDIS_URL,
     QUEUE_PREFIX: prefix,
     API_PORT: '0',
     LOG_LEVEL: 'warn',
     REGISTRY_BATCH_SIZE: String(batchSize),
   };
-  const setup = await connectDataSource({ url: databaseUrl, poolSize: 2 });
-  await runMigrations(setup);
-  const db = createDb(setup);
-  const workspace = await db.workspaces.create({ name: 'bench', slug: name });
+  const { db } = scratch;
+  const workspace = await db.workspaces.create({ name: 'bench', slug: scratch.name });
   const { token } = await db.tokens.issue({ kind: 'daemon', workspaceId: workspace.id });
   const profiles = await Promise.all(
     Array.from({ length: CUSTOM }, (_, i) =>
@@ -163,8 +145,7 @@ async function run(label: string, batchSize: number): Promise<Figures> {
         `${label}: expected ${DAEMONS * (BUILTINS + CUSTOM)} rows, found ${rows.length}\n`,
       );
     }
-    await setup.destroy();
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await scratch.drop();
   }
   latencies.sort((a, b) => a - b);
   return {

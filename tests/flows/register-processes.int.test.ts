@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { RegisterResponse } from '@cp/contracts';
 import {
   childEnv,
   createTestDatabase,
+  freePort,
   createTestQueuePrefix,
   createTestRedis,
   eventually,
@@ -18,17 +18,6 @@ import {
 } from '@cp/testing';
 
 const root = path.resolve(__dirname, '..', '..');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') {
-    throw new Error('no port');
-  }
-  return address.port;
-}
 
 /** Registration with the api and the registry worker as two real processes (built code). */
 describe('registration across processes', () => {

@@ -14,21 +14,6 @@ export class EventStream {
     private readonly prefix: string,
   ) {}
 
-  /** Appends one event (validated against its schema); resolves to its stream entry id. */
-  async publish(event: DomainEvent): Promise<string> {
-    const parsed = DomainEvent.parse(event);
-    const entryId = await this.redis.xadd(
-      eventStreamKey(this.prefix),
-      'MAXLEN',
-      '~',
-      EVENT_STREAM_MAX_LEN,
-      '*',
-      'event',
-      JSON.stringify(parsed),
-    );
-    return entryId ?? '';
-  }
-
   /** Appends events in order, in one round trip. */
   async publishAll(events: DomainEvent[]): Promise<void> {
     if (events.length === 0) {

@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL } from '@cp/platform';
 
 /** The server tests use: DATABASE_URL (its database is only the admin entry point). */
@@ -29,4 +30,16 @@ export function templateDatabase(): string {
 /** This process's environment with overrides, for spawning a service under test. */
 export function childEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
   return { ...process.env, ...overrides };
+}
+
+/** A TCP port on loopback that is free right now (for a server a test starts). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') {
+    throw new Error('no free port');
+  }
+  return address.port;
 }

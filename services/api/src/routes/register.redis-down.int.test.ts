@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { ErrorResponse, OperationResponse, ReadinessResponse } from '@cp/contracts';
 import { createLogger } from '@cp/platform';
 import { connectRedis, createProducer, JobOutcomes, pingRedis, type Producer } from '@cp/queue';
 import {
   createTestDatabase,
+  freePort,
   createTestQueuePrefix,
   eventually,
   insertDaemonToken,
@@ -25,18 +25,6 @@ function cascadeUnused(): Producer<'cascade'> {
       throw new Error('the cascade queue is not used here');
     },
   });
-}
-
-/** A free TCP port on loopback. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') {
-    throw new Error('no port');
-  }
-  return address.port;
 }
 
 /** A throwaway redis-server of this test's own (never the shared one). */
