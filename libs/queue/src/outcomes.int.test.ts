@@ -99,6 +99,14 @@ describe(JobOutcomes.name, () => {
     }
   });
 
+  it('ends every wait at once on release (shutdown), as if it had timed out', async () => {
+    const waits = [sut.wait('never.3', 60_000), sut.wait('never.4', 60_000)];
+    expect(sut.waiting).toBe(2);
+    sut.release();
+    await expect(Promise.all(waits)).resolves.toEqual([undefined, undefined]);
+    expect(sut.waiting).toBe(0);
+  });
+
   it('gives up after its timeout and on abort, leaving no waiter behind', async () => {
     await expect(sut.wait('never.1', 50)).resolves.toBeUndefined();
     const abort = new AbortController();

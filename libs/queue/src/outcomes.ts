@@ -7,7 +7,7 @@ import { decodeJobError, type JobError } from './job-error';
 export type JobOutcome =
   { status: 'succeeded'; result: unknown } | { status: 'failed'; error: JobError };
 
-type Waiter = (outcome: JobOutcome) => void;
+type Waiter = (outcome: JobOutcome | undefined) => void;
 
 /**
  * Waits for job outcomes with one `QueueEvents` subscription per queue, however many requests
@@ -81,6 +81,18 @@ export class JobOutcomes {
       }
       if (waiter) {
         this.remove(jobId, waiter);
+      }
+    }
+  }
+
+  /**
+   * Ends every wait now, as if it had timed out (its request then answers 202 with the
+   * operation). Used at shutdown, so no request outlives the process's deadline.
+   */
+  release(): void {
+    for (const set of this.waiters.values()) {
+      for (const waiter of set) {
+        waiter(undefined);
       }
     }
   }

@@ -110,10 +110,13 @@ export async function startApi(
     stop: async () => {
       // Ends the open event streams, which would otherwise keep the server from closing.
       await feed.stop();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // Requests waiting for a job answer 202 with their operation now, instead of holding
+      // the shutdown until their wait ends.
+      queues.registry.outcomes.release();
+      queues.cascade.outcomes.release();
+      await closed;
       await relay.stop();
       for (const access of [queues.registry, queues.cascade]) {
         await access.outcomes.close();
