@@ -4,7 +4,14 @@ export * from './entities';
 export * from './migrate';
 export { MIGRATIONS } from './migrations';
 export * from './pg-errors';
-export type { NewAgent, NewAutopilot, NewSquad, NewTask } from './repositories/agent.repository';
+export type {
+  RowLockOptions,
+  NewAgent,
+  NewAutopilot,
+  NewSquad,
+  NewSquadMember,
+  NewTask,
+} from './repositories/agent.repository';
 export type { IssuedToken, NewApiToken } from './repositories/api-token.repository';
 export type { CascadeBlocker, CascadeCounts } from './repositories/cascade.repository';
 export type {

@@ -19,6 +19,12 @@ export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   return pg?.code === '23505' && (constraint === undefined || pg.constraint === constraint);
 }
 
+/** True for a foreign-key violation (23503), optionally of one named constraint. */
+export function isForeignKeyViolation(err: unknown, constraint?: string): boolean {
+  const pg = pgErrorOf(err);
+  return pg?.code === '23503' && (constraint === undefined || pg.constraint === constraint);
+}
+
 /**
  * SQLSTATEs that clear by themselves: serialization failure, deadlock, and the connection
  * classes (08xxx, admin shutdown, cannot connect now).

@@ -5,6 +5,7 @@ import express, { type Express } from 'express';
 import { authenticate, requireMember } from './http/auth';
 import { errorMiddleware } from './http/errors';
 import { requestIdMiddleware } from './http/request-id';
+import { agentRoutes } from './routes/agents.routes';
 import { daemonRoutes } from './routes/daemon.routes';
 import { eventRoutes } from './routes/events.routes';
 import { healthRoutes, type Probe } from './routes/health.routes';
@@ -14,6 +15,7 @@ import { runtimeRoutes } from './routes/runtimes.routes';
 import { type AuthOptions, AuthService } from './services/auth.service';
 import type { EventFeed, OutboxRelay } from '@cp/queue';
 import { type ApiQueues, OperationService } from './services/operations.service';
+import { AgentService } from './services/agent.service';
 import { DeletionService } from './services/deletion.service';
 import { RegistrationService } from './services/registration.service';
 import { RuntimeProfileService } from './services/runtime-profile.service';
@@ -51,6 +53,7 @@ export function createApp(deps: ApiDeps): Express {
   const operations = new OperationService(deps.queues);
   const registrations = new RegistrationService(auth, deps.queues.registry);
   const deletions = new DeletionService(deps.db, auth, deps.queues.cascade);
+  const agents = new AgentService(deps.db);
 
   const app = express();
   app.disable('x-powered-by');
@@ -71,6 +74,15 @@ export function createApp(deps: ApiDeps): Express {
     authenticate(auth, 'user'),
     requireMember(auth),
     eventRoutes(deps.feed),
+  );
+  // Agents, squads and autopilots (any member). Mounted on the workspace itself, after the more
+  // specific workspace mounts above; any other path under a workspace is therefore checked for
+  // a member (401/404) before it is a 404 route, as under upstream's member group.
+  app.use(
+    '/api/workspaces/:workspaceId',
+    authenticate(auth, 'user'),
+    requireMember(auth),
+    agentRoutes({ agents }),
   );
   app.use(
     '/api/daemon',

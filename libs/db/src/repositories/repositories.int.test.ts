@@ -19,7 +19,7 @@ import {
   type TestDatabase,
 } from '@cp/testing';
 import type { Db } from '../db';
-import { isUniqueViolation } from '../pg-errors';
+import { isUniqueViolation, pgErrorOf } from '../pg-errors';
 import { hashToken } from '../tokens';
 
 /** The error `work` rejects with; fails when it resolves. */
@@ -452,6 +452,91 @@ describe('createDb repositories', () => {
 
     it('finds no agent for an unknown id', async () => {
       expect(await sut.findById(randomUUID())).toBeNull();
+    });
+
+    it('translates a duplicate name, a vanished runtime and a vanished leader into domain errors', async () => {
+      const workspace = await insertWorkspace(db);
+      const creator = await insertUser(db);
+      const runtime = await insertRuntime(db, workspace.id);
+      const agent = await insertAgent(db, workspace.id, runtime.id);
+
+      const duplicate = await rejectionOf(
+        insertAgent(db, workspace.id, runtime.id, { name: agent.name }),
+      );
+      const noRuntime = await rejectionOf(insertAgent(db, workspace.id, randomUUID()));
+      const noLeader = await rejectionOf(insertSquad(db, workspace.id, randomUUID(), creator.id));
+
+      expect(duplicate).toMatchObject({
+        code: 'AGENT_NAME_TAKEN',
+        message: MESSAGES.agentNameTaken,
+      });
+      expect(noRuntime).toMatchObject({
+        code: 'RUNTIME_NOT_FOUND',
+        message: MESSAGES.runtimeNotFound,
+      });
+      expect(noLeader).toMatchObject({ code: 'AGENT_NOT_FOUND', message: MESSAGES.agentNotFound });
+    });
+
+    it('archives and restores only within the workspace, keeping the first archive', async () => {
+      const workspace = await insertWorkspace(db);
+      const other = await insertWorkspace(db);
+      const [first, second] = [await insertUser(db), await insertUser(db)];
+      const runtime = await insertRuntime(db, workspace.id);
+      const agent = await insertAgent(db, workspace.id, runtime.id);
+
+      expect(await sut.archive(other.id, agent.id, first.id)).toBeNull();
+      const archived = await sut.archive(workspace.id, agent.id, first.id);
+      const again = await sut.archive(workspace.id, agent.id, second.id);
+      expect(archived?.archivedBy).toBe(first.id);
+      expect(archived?.archivedAt).toBeInstanceOf(Date);
+      expect(again).toMatchObject({ archivedBy: first.id, archivedAt: archived?.archivedAt });
+
+      expect(await sut.restore(other.id, agent.id)).toBeNull();
+      expect(await sut.restore(workspace.id, agent.id)).toMatchObject({
+        archivedAt: null,
+        archivedBy: null,
+      });
+    });
+
+    it('archives a squad only within the workspace, keeping the first archive', async () => {
+      const workspace = await insertWorkspace(db);
+      const other = await insertWorkspace(db);
+      const [first, second] = [await insertUser(db), await insertUser(db)];
+      const runtime = await insertRuntime(db, workspace.id);
+      const leader = await insertAgent(db, workspace.id, runtime.id);
+      const squad = await insertSquad(db, workspace.id, leader.id, first.id);
+
+      expect(await sut.archiveSquad(other.id, squad.id, first.id)).toBeNull();
+      expect(await sut.findSquadInWorkspace(other.id, squad.id)).toBeNull();
+      const archived = await sut.archiveSquad(workspace.id, squad.id, first.id);
+      const again = await sut.archiveSquad(workspace.id, squad.id, second.id);
+      expect(archived?.archivedBy).toBe(first.id);
+      expect(archived?.archivedAt).toBeInstanceOf(Date);
+      expect(again).toMatchObject({ archivedBy: first.id, archivedAt: archived?.archivedAt });
+    });
+
+    it('holds a row found with a key-share lock against deletion until the transaction ends', async () => {
+      const workspace = await insertWorkspace(db);
+      const runtime = await insertRuntime(db, workspace.id);
+      const agent = await insertAgent(db, workspace.id, runtime.id);
+
+      const seen = await db.transaction(async (tx) => {
+        const found = await tx.agents.findInWorkspace(workspace.id, agent.id, {
+          lock: 'key-share',
+        });
+        // NOWAIT: a delete from another connection must fail at once rather than wait.
+        const blocked = await rejectionOf(
+          database.dataSource.query(
+            `DELETE FROM agent WHERE id IN (SELECT id FROM agent WHERE id = $1 FOR UPDATE NOWAIT)`,
+            [agent.id],
+          ),
+        );
+        expect(pgErrorOf(blocked)?.code).toBe('55P03');
+        return found;
+      });
+
+      expect(seen?.id).toBe(agent.id);
+      expect(await sut.findInWorkspace(workspace.id, agent.id)).not.toBeNull();
     });
   });
 

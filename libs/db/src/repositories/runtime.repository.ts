@@ -32,6 +32,11 @@ export class RuntimeRepository {
     return this.manager.findOneBy(AgentRuntime, { id: runtimeId });
   }
 
+  /** The row with this id in this workspace, or null (another workspace's row is null). */
+  async findInWorkspace(workspaceId: string, runtimeId: string): Promise<AgentRuntime | null> {
+    return this.manager.findOneBy(AgentRuntime, { id: runtimeId, workspaceId });
+  }
+
   /** The workspace's runtimes, oldest first; only one owner's when `ownerId` is given. */
   async listInWorkspace(
     workspaceId: string,
