@@ -1,44 +1,8 @@
-import { type ApiQueues, createApp, DEFAULT_AUTH_OPTIONS } from '@cp/api';
-import { makeCascadeHandlers } from '@cp/cascade-worker';
 import { AgentJson, AutopilotJson, ErrorResponse, MESSAGES, SquadJson } from '@cp/contracts';
-import { createLogger } from '@cp/platform';
-import {
-  type EventFeed,
-  EventStream,
-  type OutboxRelay,
-  type RunningWorker,
-  runQueueWorker,
-  startOutboxRelay,
-} from '@cp/queue';
-import {
-  createTestDatabase,
-  createTestQueueAccess,
-  createTestQueuePrefix,
-  createTestRedis,
-  insertMember,
-  insertRuntime,
-  insertWorkspace,
-  removeQueuePrefix,
-  type TestDatabase,
-  type TestQueueAccess,
-  testRedisUrl,
-  uniqueSuffix,
-} from '@cp/testing';
+import { insertMember, insertRuntime, insertWorkspace, uniqueSuffix } from '@cp/testing';
 import type { Express } from 'express';
-import type { Redis } from 'ioredis';
 import request from 'supertest';
-
-const log = createLogger('cascade-via-api-test', 'silent');
-const sweep = { staleAfterMs: 60_000, batchSize: 100 };
-
-/** This flow never opens the event feed: touching it fails the test loudly. */
-function unusedFeed(): EventFeed {
-  return new Proxy({} as EventFeed, {
-    get: () => {
-      throw new Error('the event feed is not used here');
-    },
-  });
-}
+import { type FlowSystem, startFlowSystem } from './support/system';
 
 /**
  * The runtime-delete cascade driven only through the API: agents, squads and autopilots are
@@ -46,59 +10,24 @@ function unusedFeed(): EventFeed {
  * worker.
  */
 describe('the cascade through the API', () => {
-  const prefix = createTestQueuePrefix();
-  let database: TestDatabase;
-  let redis: Redis;
-  let relay: OutboxRelay;
-  let registry: TestQueueAccess<'registry'>;
-  let cascade: TestQueueAccess<'cascade'>;
-  let worker: RunningWorker;
+  let system: FlowSystem;
   let app: Express;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    redis = await createTestRedis();
-    registry = await createTestQueueAccess('registry', prefix);
-    cascade = await createTestQueueAccess('cascade', prefix);
-    relay = startOutboxRelay({
-      source: database.db.outbox,
-      stream: new EventStream(redis, prefix),
-      log,
-    });
-    worker = await runQueueWorker(
-      'cascade',
-      makeCascadeHandlers({ db: database.db, relay, cascade: cascade.producer, sweep }),
-      { redisUrl: testRedisUrl(), prefix, concurrency: 2, log },
-    );
-    const queues: ApiQueues = { registry, cascade };
-    app = createApp({
-      db: database.db,
-      log,
-      relay,
-      auth: DEFAULT_AUTH_OPTIONS,
-      queues,
-      feed: unusedFeed(),
-      registerWaitMs: 5_000,
-      probes: {},
-      readinessTimeoutMs: 500,
-    });
+    system = await startFlowSystem({ workers: ['cascade'], relay: 'live', concurrency: 2 });
+    app = system.app;
   });
 
   afterAll(async () => {
-    await worker?.stop();
-    await relay?.stop();
-    await registry?.close();
-    await cascade?.close();
-    await removeQueuePrefix(redis, prefix);
-    redis?.disconnect();
-    await database?.drop();
+    await system?.stop();
   });
 
   it('refuses while the agent is active and while its squad is active, then deletes the agent and squad and pauses the autopilot', async () => {
-    const workspace = await insertWorkspace(database.db);
-    const owner = await insertMember(database.db, workspace.id, 'owner');
-    const member = await insertMember(database.db, workspace.id, 'member');
-    const runtime = await insertRuntime(database.db, workspace.id, { ownerId: owner.user.id });
+    const { db } = system.database;
+    const workspace = await insertWorkspace(db);
+    const owner = await insertMember(db, workspace.id, 'owner');
+    const member = await insertMember(db, workspace.id, 'member');
+    const runtime = await insertRuntime(db, workspace.id, { ownerId: owner.user.id });
     const url = `/api/workspaces/${workspace.id}`;
     const post = (path: string, body?: object) => {
       const req = request(app).post(`${url}${path}`).auth(member.token, { type: 'bearer' });
@@ -158,7 +87,6 @@ describe('the cascade through the API', () => {
 
     expect(deleted.status).toBe(200);
     expect(deleted.body).toEqual({ status: 'ok' });
-    const { db } = database;
     expect(await db.runtimes.findById(runtime.id)).toBeNull();
     expect(await db.agents.findById(agent.id)).toBeNull();
     expect(await db.agents.findSquadInWorkspace(workspace.id, squad.id)).toBeNull();

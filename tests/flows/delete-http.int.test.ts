@@ -1,5 +1,4 @@
-import { type ApiQueues, createApp, DEFAULT_AUTH_OPTIONS } from '@cp/api';
-import { makeCascadeHandlers, makeSweepDeletionsHandler } from '@cp/cascade-worker';
+import { makeSweepDeletionsHandler } from '@cp/cascade-worker';
 import {
   AgentJson,
   DeletionResult,
@@ -10,19 +9,6 @@ import {
 } from '@cp/contracts';
 import { createLogger } from '@cp/platform';
 import {
-  type EventFeed,
-  EventStream,
-  type OutboxRelay,
-  type RunningWorker,
-  runQueueWorker,
-  startOutboxRelay,
-} from '@cp/queue';
-import { makeRegistrar, makeRegistryHandlers } from '@cp/registry-worker';
-import {
-  createTestDatabase,
-  createTestQueueAccess,
-  createTestQueuePrefix,
-  createTestRedis,
   eventually,
   insertAgent,
   insertMember,
@@ -30,83 +16,27 @@ import {
   insertRuntime,
   insertRuntimeProfile,
   insertWorkspace,
-  removeQueuePrefix,
   type TestDatabase,
-  type TestQueueAccess,
-  testRedisUrl,
 } from '@cp/testing';
 import type { Express } from 'express';
-import type { Redis } from 'ioredis';
 import request from 'supertest';
+import { type FlowSystem, startFlowSystem } from './support/system';
 
 const log = createLogger('delete-test', 'silent');
-const sweep = { staleAfterMs: 60_000, batchSize: 100 };
-
-/** These flows never open the event feed: touching it fails the test loudly. */
-function unusedFeed(): EventFeed {
-  return new Proxy({} as EventFeed, {
-    get: () => {
-      throw new Error('the event feed is not used here');
-    },
-  });
-}
 
 /** Deletions over HTTP: the api, the cascade worker and the registry worker in this process. */
 describe('deletions', () => {
-  const prefix = createTestQueuePrefix();
+  let system: FlowSystem;
   let database: TestDatabase;
-  let redis: Redis;
-  let stream: EventStream;
-  let relay: OutboxRelay;
-  let registry: TestQueueAccess<'registry'>;
-  let cascade: TestQueueAccess<'cascade'>;
-  let workers: RunningWorker[];
   let app: Express;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    redis = await createTestRedis();
-    stream = new EventStream(redis, prefix);
-    registry = await createTestQueueAccess('registry', prefix);
-    cascade = await createTestQueueAccess('cascade', prefix);
-    relay = startOutboxRelay({ source: database.db.outbox, stream, log });
-    const registrar = makeRegistrar(
-      { db: database.db, log, relay },
-      { maxBatchSize: 16, maxConcurrentFlushes: 2 },
-    );
-    const options = { redisUrl: testRedisUrl(), prefix, concurrency: 4, log };
-    workers = [
-      await runQueueWorker(
-        'cascade',
-        makeCascadeHandlers({ db: database.db, relay, cascade: cascade.producer, sweep }),
-        options,
-      ),
-      await runQueueWorker('registry', makeRegistryHandlers({ registrar }), options),
-    ];
-    const queues: ApiQueues = { registry, cascade };
-    app = createApp({
-      db: database.db,
-      log,
-      relay,
-      auth: DEFAULT_AUTH_OPTIONS,
-      queues,
-      feed: unusedFeed(),
-      registerWaitMs: 5_000,
-      probes: {},
-      readinessTimeoutMs: 500,
-    });
+    system = await startFlowSystem({ workers: ['cascade', 'registry'], relay: 'live' });
+    ({ database, app } = system);
   });
 
   afterAll(async () => {
-    for (const worker of workers) {
-      await worker.stop();
-    }
-    await relay.stop();
-    await registry.close();
-    await cascade.close();
-    await removeQueuePrefix(redis, prefix);
-    redis.disconnect();
-    await database.drop();
+    await system?.stop();
   });
 
   async function team() {
@@ -159,8 +89,8 @@ describe('deletions', () => {
         .get(profileUrl(workspace.id, profile.id))
         .auth(owner.token, { type: 'bearer' });
       expect(gone.status).toBe(404);
-      await relay.drain();
-      const events = (await stream.readAfter('0', 10_000)).map((e) => e.event);
+      await system.publishEvents();
+      const events = (await system.stream.readAfter('0', 10_000)).map((e) => e.event);
       expect(events).toContainEqual(
         expect.objectContaining({
           type: 'runtime_profile.deleted',
@@ -218,7 +148,7 @@ describe('deletions', () => {
     it('shows the profile as deleting and refuses registrations naming it until the cascade runs', async () => {
       const { workspace, owner, profile } = await team();
       const { token: daemonToken } = await insertDaemonToken(database.db, workspace.id);
-      const cascadeWorker = workers[0];
+      const cascadeWorker = system.workers.cascade;
       await cascadeWorker?.worker.pause();
       try {
         const first = await request(app)
@@ -290,8 +220,8 @@ describe('deletions', () => {
       await database.db.cascades.markProfileForDeletion(workspace.id, fresh.id);
       const sut = makeSweepDeletionsHandler({
         db: database.db,
-        cascade: cascade.producer,
-        options: sweep,
+        cascade: system.cascade.producer,
+        options: { staleAfterMs: 60_000, batchSize: 100 },
       });
 
       const outcome = await sut(

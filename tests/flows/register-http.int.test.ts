@@ -1,92 +1,41 @@
-import { type ApiQueues, createApp, DEFAULT_AUTH_OPTIONS } from '@cp/api';
 import { ErrorResponse, MESSAGES, OperationResponse, RegisterResponse } from '@cp/contracts';
-import { createLogger } from '@cp/platform';
-import { type EventFeed, type OutboxRelay, type RunningWorker, runQueueWorker } from '@cp/queue';
-import { makeRegistrar, makeRegistryHandlers } from '@cp/registry-worker';
+import type { RunningWorker } from '@cp/queue';
 import {
-  createTestDatabase,
-  createTestQueueAccess,
-  createTestQueuePrefix,
-  createTestRedis,
   eventually,
   insertDaemonToken,
   insertMember,
   insertRuntimeProfile,
   insertWorkspace,
-  removeQueuePrefix,
   type TestDatabase,
-  type TestQueueAccess,
-  testRedisUrl,
 } from '@cp/testing';
 import type { Express } from 'express';
-import type { Redis } from 'ioredis';
 import request from 'supertest';
-
-const log = createLogger('register-test', 'silent');
-
-/** A relay that never publishes: this file reads events from the outbox, not the stream. */
-const idleRelay: Pick<OutboxRelay, 'kick'> = { kick: () => undefined };
-
-/** This file never opens the event feed: touching it fails the test loudly. */
-function unusedFeed(): EventFeed {
-  return new Proxy({} as EventFeed, {
-    get: () => {
-      throw new Error('the event feed is not used here');
-    },
-  });
-}
+import { type FlowSystem, startFlowSystem } from './support/system';
 
 describe('POST /api/daemon/register', () => {
-  const prefix = createTestQueuePrefix();
+  let system: FlowSystem;
   let database: TestDatabase;
-  let redis: Redis;
-  let registry: TestQueueAccess<'registry'>;
-  let cascade: TestQueueAccess<'cascade'>;
-  let queues: ApiQueues;
   let worker: RunningWorker;
   let app: Express;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    redis = await createTestRedis();
-    registry = await createTestQueueAccess('registry', prefix);
-    cascade = await createTestQueueAccess('cascade', prefix);
-    queues = { registry, cascade };
-    const registrar = makeRegistrar(
-      { db: database.db, log, relay: idleRelay },
-      { maxBatchSize: 64, maxConcurrentFlushes: 4 },
-    );
-    worker = await runQueueWorker('registry', makeRegistryHandlers({ registrar }), {
-      redisUrl: testRedisUrl(),
-      prefix,
+    // Events stay in the outbox: this file reads them there, not from the stream.
+    system = await startFlowSystem({
+      workers: ['registry'],
       concurrency: 64,
-      log,
+      registryBatch: { maxBatchSize: 64, maxConcurrentFlushes: 4 },
     });
-    app = buildApp(5_000);
+    ({ database, app } = system);
+    const registry = system.workers.registry;
+    if (!registry) {
+      throw new Error('the registry worker did not start');
+    }
+    worker = registry;
   });
 
   afterAll(async () => {
-    await worker.stop();
-    await registry.close();
-    await cascade.close();
-    await removeQueuePrefix(redis, prefix);
-    redis.disconnect();
-    await database.drop();
+    await system?.stop();
   });
-
-  function buildApp(registerWaitMs: number): Express {
-    return createApp({
-      db: database.db,
-      log,
-      relay: idleRelay,
-      auth: DEFAULT_AUTH_OPTIONS,
-      queues,
-      feed: unusedFeed(),
-      registerWaitMs,
-      probes: {},
-      readinessTimeoutMs: 500,
-    });
-  }
 
   async function daemonFixture() {
     const workspace = await insertWorkspace(database.db);
@@ -289,7 +238,7 @@ describe('POST /api/daemon/register', () => {
     await worker.worker.pause();
     let location = '';
     try {
-      const res = await request(buildApp(200))
+      const res = await request(system.buildApp({ registerWaitMs: 200 }))
         .post('/api/daemon/register')
         .set('Authorization', `Bearer ${token}`)
         .send(body(workspace.id, 'daemon-paused', [{ type: 'codex' }]));
