@@ -15,12 +15,21 @@ export interface OutboxEntry {
 export class OutboxRepository {
   constructor(private readonly manager: EntityManager) {}
 
-  /** Records an event in the current transaction. */
-  async append(event: DomainEvent): Promise<void> {
+  /** Records events in the current transaction, in one statement however many there are. */
+  async append(...events: DomainEvent[]): Promise<void> {
+    if (events.length === 0) {
+      return;
+    }
     await runSql(
       this.manager,
-      `INSERT INTO event_outbox (id, workspace_id, type, payload) VALUES ($1, $2, $3, $4)`,
-      [event.id, event.workspace_id, event.type, JSON.stringify(event)],
+      `INSERT INTO event_outbox (id, workspace_id, type, payload)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[])`,
+      [
+        events.map((e) => e.id),
+        events.map((e) => e.workspace_id),
+        events.map((e) => e.type),
+        events.map((e) => JSON.stringify(e)),
+      ],
     );
   }
 

@@ -1,6 +1,7 @@
 import {
   AppError,
   buildEvent,
+  type DomainEvent,
   type EventActor,
   MESSAGES,
   type RegisterResponse,
@@ -181,6 +182,7 @@ async function registerBatch(
   );
 
   const results: Settled<RegisterResponse>[] = [];
+  const events: DomainEvent[] = [];
   for (const [item, outcome] of zip(items, outcomes)) {
     if (!('rows' in outcome)) {
       results.push(outcome);
@@ -189,7 +191,7 @@ async function registerBatch(
     const workspace = workspaces.get(item.workspaceId);
     const { repos, reposVersion } = reposOf(workspace?.repos);
     const runtimes = outcome.rows.map((row) => toAgentRuntimeJson(rowFor(row)));
-    await tx.outbox.append(
+    events.push(
       buildEvent('runtime.registered', item.workspaceId, actorOf(item), {
         daemon_id: item.daemonId,
         runtime_ids: runtimes.map((r) => r.id),
@@ -205,6 +207,8 @@ async function registerBatch(
       },
     });
   }
+  // One statement for the whole batch: a round trip per registration would dominate the flush.
+  await tx.outbox.append(...events);
   return results;
 }
 
