@@ -1,11 +1,12 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createApp, DEFAULT_AUTH_OPTIONS } from '@cp/api';
+import type { AddressInfo, Socket } from 'node:net';
+import { type ApiDeps, createApp, DEFAULT_AUTH_OPTIONS } from '@cp/api';
 import { buildEvent, DomainEvent } from '@cp/contracts';
 import { createLogger } from '@cp/platform';
 import { EventFeed, EventStream, type OutboxRelay, startOutboxRelay } from '@cp/queue';
 import {
   createTestDatabase,
+  deferred,
   createTestQueuePrefix,
   createTestRedis,
   eventually,
@@ -86,8 +87,28 @@ describe('GET /api/workspaces/:id/events', () => {
   let redis: Redis;
   let feed: EventFeed;
   let relay: OutboxRelay;
-  let server: Server;
+  const servers: Server[] = [];
   let base: string;
+
+  /** Serves an api over this file's system on a free port; resolves to its base URL. */
+  async function listen(overrides: Partial<ApiDeps> = {}): Promise<string> {
+    const app = createApp({
+      db: database.db,
+      log,
+      relay,
+      feed,
+      auth: DEFAULT_AUTH_OPTIONS,
+      queues: { registry: unusedQueue(), cascade: unusedQueue() },
+      registerWaitMs: 1_000,
+      probes: {},
+      readinessTimeoutMs: 500,
+      ...overrides,
+    });
+    const server = createServer(app);
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -99,26 +120,16 @@ describe('GET /api/workspaces/:id/events', () => {
       stream: new EventStream(redis, prefix),
       log,
     });
-    const app = createApp({
-      db: database.db,
-      log,
-      relay,
-      feed,
-      auth: DEFAULT_AUTH_OPTIONS,
-      queues: { registry: unusedQueue(), cascade: unusedQueue() },
-      registerWaitMs: 1_000,
-      probes: {},
-      readinessTimeoutMs: 500,
-    });
-    server = createServer(app);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    base = await listen();
   });
 
   afterAll(async () => {
     await relay.stop();
     await feed.stop();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const server of servers) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
     await removeQueuePrefix(redis, prefix);
     redis.disconnect();
     await database.drop();
@@ -229,5 +240,61 @@ describe('GET /api/workspaces/:id/events', () => {
       headers: { Authorization: `Bearer ${stranger.token}` },
     });
     expect(res.status).toBe(404);
+  });
+  it('sends a keep-alive comment while the stream is idle', async () => {
+    const workspace = await insertWorkspace(database.db);
+    const owner = await insertMember(database.db, workspace.id, 'owner');
+    const quick = await listen({ sseKeepAliveMs: 20 });
+    const abort = new AbortController();
+    const res = await fetch(`${quick}/api/workspaces/${workspace.id}/events`, {
+      headers: { Authorization: `Bearer ${owner.token}` },
+      signal: abort.signal,
+    });
+    expect(res.status).toBe(200);
+    const decoder = new TextDecoder();
+    let received = '';
+    for await (const chunk of res.body ?? []) {
+      received += decoder.decode(chunk as Uint8Array, { stream: true });
+      if (received.split(': keep-alive\n\n').length > 2) {
+        break;
+      }
+    }
+    abort.abort();
+    expect(received.startsWith(': connected\n\n')).toBe(true);
+    expect(received.split(': keep-alive\n\n').length).toBeGreaterThan(2);
+  });
+
+  it('frees the subscription of a client that leaves while its missed events are read', async () => {
+    const workspace = await insertWorkspace(database.db);
+    const owner = await insertMember(database.db, workspace.id, 'owner');
+    // The history read waits for the test, so the client can leave in the middle of it.
+    const started = deferred();
+    const released = deferred();
+    const gatedFeed = Object.create(feed) as EventFeed;
+    gatedFeed.history = async (...args) => {
+      started.resolve();
+      await released.promise;
+      return feed.history(...args);
+    };
+    const gated = await listen({ feed: gatedFeed });
+    const server = servers[servers.length - 1];
+    const socketClosed = new Promise<void>((resolve) =>
+      server?.once('connection', (socket: Socket) => socket.once('close', () => resolve())),
+    );
+    const before = feed.listenerCount;
+
+    const abort = new AbortController();
+    const request = fetch(`${gated}/api/workspaces/${workspace.id}/events`, {
+      headers: { Authorization: `Bearer ${owner.token}`, 'Last-Event-ID': '0-1' },
+      signal: abort.signal,
+    }).catch(() => undefined);
+    await started.promise;
+    expect(feed.listenerCount).toBe(before + 1);
+    abort.abort();
+    await request;
+    await socketClosed;
+    released.resolve();
+
+    await eventually(() => expect(feed.listenerCount).toBe(before));
   });
 });

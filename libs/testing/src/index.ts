@@ -1,4 +1,5 @@
 export * from './database';
+export * from './deferred';
 export * from './env';
 export * from './factories';
 export * from './queues';

@@ -30,6 +30,8 @@ export interface ApiDeps {
   queues: ApiQueues;
   /** The live event stream behind `GET /api/workspaces/{id}/events`. */
   feed: EventFeed;
+  /** How often an idle event stream gets a keep-alive comment (15 s by default). */
+  sseKeepAliveMs?: number;
   /** How long a registration waits for its outcome without a `Prefer` header. */
   registerWaitMs: number;
   /** Readiness probes by dependency name (`postgres`, `redis`). */
@@ -73,7 +75,7 @@ export function createApp(deps: ApiDeps): Express {
     '/api/workspaces/:workspaceId/events',
     authenticate(auth, 'user'),
     requireMember(auth),
-    eventRoutes(deps.feed),
+    eventRoutes(deps.feed, deps.sseKeepAliveMs),
   );
   // Agents, squads and autopilots (any member). Mounted on the workspace itself, after the more
   // specific workspace mounts above; any other path under a workspace is therefore checked for

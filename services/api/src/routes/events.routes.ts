@@ -39,6 +39,13 @@ export function eventRoutes(feed: EventFeed, keepAliveMs = KEEP_ALIVE_MS): Route
       (entry) => (live ? send(entry) : pending.push(entry)),
       () => res.end(),
     );
+    // Set before the history read: a client may leave while it runs, and must not leave its
+    // subscription (or a keep-alive timer) behind.
+    let keepAlive: NodeJS.Timeout | undefined;
+    res.on('close', () => {
+      clearInterval(keepAlive);
+      unsubscribe();
+    });
     let history: FeedEntry[];
     try {
       history = lastSent ? await feed.history(workspaceId, lastSent) : [];
@@ -49,6 +56,9 @@ export function eventRoutes(feed: EventFeed, keepAliveMs = KEEP_ALIVE_MS): Route
         cause: err,
       });
     }
+    if (res.destroyed || req.destroyed) {
+      return;
+    }
 
     res.status(200).set({
       'Content-Type': 'text/event-stream',
@@ -58,11 +68,7 @@ export function eventRoutes(feed: EventFeed, keepAliveMs = KEEP_ALIVE_MS): Route
     });
     res.flushHeaders();
     res.write(': connected\n\n');
-    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), keepAliveMs);
-    res.on('close', () => {
-      clearInterval(keepAlive);
-      unsubscribe();
-    });
+    keepAlive = setInterval(() => res.write(': keep-alive\n\n'), keepAliveMs);
     history.forEach(send);
     live = true;
     pending.splice(0).forEach(send);
