@@ -107,6 +107,35 @@ describe('deletions', () => {
       ]);
     });
 
+    it('makes two concurrent deletes of one profile one cascade, and both see it succeed', async () => {
+      const { workspace, owner, profile, runtime } = await team();
+      const admin = await insertMember(database.db, workspace.id, 'admin');
+      await insertAgent(database.db, workspace.id, runtime.id, { archivedAt: new Date() });
+
+      const answers = await Promise.all(
+        [owner, admin].map((caller) =>
+          request(app)
+            .delete(profileUrl(workspace.id, profile.id))
+            .auth(caller.token, { type: 'bearer' }),
+        ),
+      );
+
+      expect(answers.map((res) => res.status)).toEqual([202, 202]);
+      const ids = answers.map((res) => OperationResponse.parse(res.body).operation.id);
+      expect(ids[1]).toBe(ids[0]);
+      for (const caller of [owner, admin]) {
+        await eventually(async () => {
+          const poll = await request(app)
+            .get(`/api/operations/${ids[0]}`)
+            .auth(caller.token, { type: 'bearer' });
+          expect(OperationResponse.parse(poll.body).operation.status).toBe('succeeded');
+        });
+      }
+      expect(await database.db.outbox.listForWorkspace(workspace.id)).toEqual([
+        expect.objectContaining({ type: 'runtime_profile.deleted' }),
+      ]);
+    });
+
     it('answers 204 like upstream with Prefer: wait', async () => {
       const { workspace, owner, profile } = await team();
       const res = await request(app)
