@@ -81,7 +81,7 @@ export function runtimeProfileRoutes(deps: RuntimeProfileRouteDeps): Router {
       res,
       deps.operations,
       { queue: 'cascade', jobId },
-      { defaultWaitMs: 0, onSuccess: () => res.sendStatus(204) },
+      { defaultWaitMs: 0, onSuccess: () => res.status(204).end() },
     );
   });
 
