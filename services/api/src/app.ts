@@ -9,6 +9,7 @@ import { agentRoutes } from './routes/agents.routes';
 import { daemonRoutes } from './routes/daemon.routes';
 import { eventRoutes } from './routes/events.routes';
 import { healthRoutes, type Probe } from './routes/health.routes';
+import { openApiRoutes } from './routes/openapi.routes';
 import { operationRoutes } from './routes/operations.routes';
 import { runtimeProfileRoutes } from './routes/runtime-profiles.routes';
 import { runtimeRoutes } from './routes/runtimes.routes';
@@ -62,6 +63,7 @@ export function createApp(deps: ApiDeps): Express {
   app.set('trust proxy', false);
   app.use(requestIdMiddleware(deps.log));
   app.use(healthRoutes(deps.probes, deps.readinessTimeoutMs));
+  app.use(openApiRoutes());
 
   app.use(
     '/api/workspaces/:workspaceId/runtime-profiles',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RUNTIME_MODES, RUNTIME_STATUSES, RUNTIME_VISIBILITIES } from '../domain';
 import type { ProtocolFamily } from '../protocol-families';
+import { AgentJson } from './agents';
 import { Timestamp, toTimestamp } from './common';
 
 /**
@@ -56,6 +57,22 @@ export const AgentRuntimeList = z.array(AgentRuntimeJson);
 export const RuntimeListQuery = z.object({
   owner: z.string().optional(),
 });
+
+/** `DELETE /api/runtimes/{runtimeId}` 200 (spec §5.2): upstream's body. */
+export const RuntimeDeleteResponse = z.object({ status: z.literal('ok') });
+export type RuntimeDeleteResponse = z.infer<typeof RuntimeDeleteResponse>;
+
+/**
+ * `DELETE /api/runtimes/{runtimeId}` 409 when agents are still bound (spec §5.2): upstream's body,
+ * whose lowercase `code` is the one code outside `ERROR_CODES`, with the blocking agents.
+ */
+export const RuntimeHasActiveAgentsResponse = z.object({
+  error: z.string(),
+  code: z.literal('runtime_has_active_agents'),
+  request_id: z.string(),
+  active_agents: z.array(AgentJson),
+});
+export type RuntimeHasActiveAgentsResponse = z.infer<typeof RuntimeHasActiveAgentsResponse>;
 
 /** The fields of a runtime row the wire shows (the `agent_runtime` entity satisfies it). */
 export interface AgentRuntimeRecord {
