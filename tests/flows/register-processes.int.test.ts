@@ -36,6 +36,7 @@ describe('registration across processes', () => {
       REDIS_URL: testRedisUrl(),
       QUEUE_PREFIX: prefix,
       API_PORT: String(port),
+      REGISTRY_METRICS_PORT: '0',
       LOG_LEVEL: 'warn',
     });
     api = spawn(process.execPath, [path.join(root, 'services/api/dist/main.js')], {

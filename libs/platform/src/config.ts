@@ -50,6 +50,19 @@ export const envFlag = (defaultValue: boolean) =>
 export const envInt = (defaultValue: number, min = 1) =>
   z.coerce.number().int().min(min).default(defaultValue);
 
+/** A TCP port variable with a default; 0 lets the system pick a free port (tests). */
+export const envPort = (defaultValue: number) =>
+  envInt(defaultValue, 0).pipe(z.number().max(65535));
+
+/**
+ * `METRICS_TOKEN`, the same in every process: the bearer token Prometheus scrapes `/metrics`
+ * with (compared in constant time). Unset: the api's `/metrics` is for operators only, and a
+ * worker's (on its own loopback port by default) is open.
+ */
+export const metricsEnvShape = {
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+};
+
 /** Default Postgres URL: the local server's `postgres` database. */
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 /** Default Redis URL: the local server. */

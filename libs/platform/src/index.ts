@@ -1,3 +1,6 @@
 export * from './config';
 export * from './lifecycle';
 export * from './logger';
+export * from './metrics';
+export * from './ops-server';
+export * from './readiness';

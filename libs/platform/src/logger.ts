@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from './config';
 
 export type { Logger } from 'pino';
@@ -9,9 +9,14 @@ export const SERVICE_VERSION = '0.1.0';
 /**
  * A pino JSON logger with `{ service, version }` on every line. Authorization headers and
  * cookies are redacted wherever they appear, so a logged request never leaks a token.
+ * Lines go to stdout unless `destination` says otherwise (tests capture them).
  */
-export function createLogger(service: string, level: LogLevel): Logger {
-  return pino({
+export function createLogger(
+  service: string,
+  level: LogLevel,
+  destination?: DestinationStream,
+): Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: { service, version: SERVICE_VERSION },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -25,5 +30,6 @@ export function createLogger(service: string, level: LogLevel): Logger {
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -7,7 +7,7 @@ export interface OutboxSource {
   claimUnpublished(
     limit: number,
     leaseSeconds: number,
-  ): Promise<{ id: string; payload: DomainEvent }[]>;
+  ): Promise<{ id: string; payload: DomainEvent; ageMs?: number }[]>;
   markPublished(ids: string[]): Promise<void>;
   /** Gives back the lease of claimed events that could not be published. */
   releaseClaims(ids: string[]): Promise<void>;
@@ -32,6 +32,8 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** How long a claimed batch is this relay's before another may take it over. */
   leaseSeconds?: number;
+  /** Records each published event's lag (its outbox row's age when published), in seconds. */
+  observeLag?: (seconds: number) => void;
 }
 
 /**
@@ -48,9 +50,20 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   let stopped = false;
   let lastFailure: string | undefined;
 
+  // A row's lag is its age at claim (the database's clock) plus the time from claim to publish
+  // (this clock), so clocks of different hosts never mix.
+  const observeLag = (batch: { ageMs?: number }[], sinceClaimMs: number): void => {
+    for (const entry of batch) {
+      if (opts.observeLag && entry.ageMs !== undefined) {
+        opts.observeLag((entry.ageMs + sinceClaimMs) / 1000);
+      }
+    }
+  };
+
   const runOnce = async (): Promise<void> => {
     for (;;) {
       const batch = await opts.source.claimUnpublished(batchSize, leaseSeconds);
+      const claimedAt = Date.now();
       if (batch.length === 0) {
         return;
       }
@@ -62,6 +75,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
         await opts.source.releaseClaims(ids).catch(() => undefined);
         throw err;
       }
+      observeLag(batch, Date.now() - claimedAt);
       await opts.source.markPublished(ids);
       if (batch.length < batchSize) {
         return;

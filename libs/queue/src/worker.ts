@@ -1,5 +1,5 @@
 import { AppError } from '@cp/contracts';
-import type { Logger } from '@cp/platform';
+import type { Logger, MetricsRegistry } from '@cp/platform';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
@@ -11,6 +11,7 @@ import {
   type QueueName,
 } from './catalog';
 import { encodeJobError } from './job-error';
+import { createJobMetrics, jobOutcomeLabel, type JobRunEnd } from './metrics';
 import { connectRedis } from './redis';
 
 /** What a handler learns about the job it runs, besides its payload. */
@@ -19,7 +20,7 @@ export interface JobContext {
   name: JobName;
   /** 1 on the first run, 2 on the first retry, and so on. */
   attempt: number;
-  /** A logger bound to queue, job name, job id and attempt. */
+  /** A logger bound to queue, job name, job id, attempt and the api's request id, if any. */
   log: Logger;
 }
 
@@ -37,6 +38,8 @@ export interface StartWorkerOptions {
   prefix: string;
   concurrency: number;
   log: Logger;
+  /** Where job durations and outcomes are recorded (`cp_job_duration_seconds`, `cp_jobs_total`). */
+  metrics?: MetricsRegistry;
 }
 
 type AnyHandler = (payload: unknown, ctx: JobContext) => Promise<unknown>;
@@ -56,13 +59,9 @@ export function startWorker<Q extends QueueName>(
 ): Worker {
   const table = handlers as Record<string, AnyHandler | undefined>;
   const specs: Readonly<Record<string, JobSpec | undefined>> = jobCatalog;
-  const process = async (job: Job): Promise<unknown> => {
-    const log = opts.log.child({
-      queue,
-      jobName: job.name,
-      jobId: job.id,
-      attempt: job.attemptsMade + 1,
-    });
+  const metrics = opts.metrics ? createJobMetrics(opts.metrics) : undefined;
+  /** Runs the job's handler; a final domain refusal is reported through `onRefusal`. */
+  const run = async (job: Job, log: Logger, onRefusal: () => void): Promise<unknown> => {
     const handler = table[job.name];
     const spec = specs[job.name];
     if (!handler || !spec) {
@@ -83,9 +82,56 @@ export function startWorker<Q extends QueueName>(
       });
     } catch (err) {
       if (err instanceof AppError && !err.retryable) {
+        onRefusal();
         throw new UnrecoverableError(encodeJobError(err));
       }
-      log.warn({ err }, 'job failed; it will be retried if attempts remain');
+      throw err;
+    }
+  };
+  const process = async (job: Job): Promise<unknown> => {
+    const attempt = job.attemptsMade + 1;
+    // The api request that enqueued the job: one id follows a request into the worker's logs.
+    const requestId = requestIdOf(job.data);
+    const log = opts.log.child({
+      queue,
+      jobName: job.name,
+      jobId: job.id,
+      attempt,
+      ...(requestId === undefined ? {} : { requestId }),
+    });
+    const started = performance.now();
+    const finish = (end: JobRunEnd, err?: unknown): void => {
+      const ms = performance.now() - started;
+      metrics?.observe(queue, job.name, end, ms / 1000);
+      const fields = { outcome: jobOutcomeLabel(job.name, end), ms: Math.round(ms) };
+      switch (end) {
+        case 'succeeded':
+        case 'refused':
+          log.info(fields, 'job done');
+          return;
+        case 'retried':
+          log.warn({ ...fields, err }, 'job failed; it will be retried');
+          return;
+        case 'failed':
+          log.error({ ...fields, err }, 'job failed for good');
+          return;
+      }
+    };
+    let refused = false;
+    try {
+      const result = await run(job, log, () => {
+        refused = true;
+      });
+      finish('succeeded');
+      return result;
+    } catch (err) {
+      if (refused) {
+        finish('refused');
+      } else if (err instanceof UnrecoverableError) {
+        finish('failed', err);
+      } else {
+        finish(attempt < (job.opts.attempts ?? 1) ? 'retried' : 'failed', err);
+      }
       throw err;
     }
   };
@@ -102,6 +148,8 @@ export interface RunQueueWorkerOptions {
   prefix: string;
   concurrency: number;
   log: Logger;
+  /** Where job durations and outcomes are recorded. */
+  metrics?: MetricsRegistry;
   /** Closes what the caller opened for the handlers (its database pool); runs last on stop. */
   onStop?: () => Promise<void>;
 }
@@ -109,6 +157,8 @@ export interface RunQueueWorkerOptions {
 /** A running worker process part: the BullMQ worker and how to stop it. */
 export interface RunningWorker {
   worker: Worker;
+  /** True while the worker takes jobs: started, and not stopping (a readiness probe). */
+  isTakingJobs(): boolean;
   /** Stops taking jobs, lets active ones finish (`worker.close()`), then closes connections. */
   stop(): Promise<void>;
 }
@@ -128,6 +178,7 @@ export async function runQueueWorker<Q extends QueueName>(
     prefix: opts.prefix,
     concurrency: opts.concurrency,
     log: opts.log,
+    metrics: opts.metrics,
   });
   worker.on('error', (err) => opts.log.error({ err, queue }, 'worker error'));
   await worker.waitUntilReady();
@@ -137,10 +188,23 @@ export async function runQueueWorker<Q extends QueueName>(
   );
   return {
     worker,
+    isTakingJobs: () => worker.isRunning() && worker.closing === undefined,
     stop: async () => {
-      await worker.close();
+      // close() marks the worker closing at once (no new job is fetched from here on), then
+      // waits for the active jobs; only then do the connections go.
+      const closed = worker.close();
+      opts.log.info({ queue }, 'worker stopping: no new jobs; finishing the active ones');
+      await closed;
       await connection.quit();
       await opts.onStop?.();
     },
   };
+}
+
+/** The `requestId` of a job's raw data, when it is a string. */
+function requestIdOf(data: unknown): string | undefined {
+  if (typeof data !== 'object' || data === null || !('requestId' in data)) {
+    return undefined;
+  }
+  return typeof data.requestId === 'string' ? data.requestId : undefined;
 }

@@ -1,6 +1,8 @@
 import {
   envInt,
+  envPort,
   type Env,
+  metricsEnvShape,
   parseEnv,
   type SharedConfig,
   sharedEnvShape,
@@ -8,8 +10,12 @@ import {
 } from '@cp/platform';
 import { z } from 'zod';
 
-const CascadeEnv = z.object({
+/** The cascade worker's variables; `.env.example` documents each (tests/deploy checks it). */
+export const CascadeEnv = z.object({
   ...sharedEnvShape,
+  ...metricsEnvShape,
+  CASCADE_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  CASCADE_METRICS_PORT: envPort(9102),
   CASCADE_CONCURRENCY: envInt(4),
   CASCADE_DB_POOL_SIZE: envInt(10),
   CASCADE_SWEEP_INTERVAL_MS: envInt(60_000),
@@ -20,6 +26,8 @@ const CascadeEnv = z.object({
 export interface CascadeWorkerConfig extends SharedConfig {
   readonly database: SharedConfig['database'] & { readonly poolSize: number };
   readonly worker: { readonly concurrency: number };
+  /** Where `/metrics`, `/healthz` and `/readyz` are served, and the scrape token if any. */
+  readonly ops: { readonly host: string; readonly port: number; readonly metricsToken?: string };
   /** How often the sweeper runs, and how old a deletion mark must be to count as stuck. */
   readonly sweep: { readonly intervalMs: number; readonly staleAfterMs: number };
 }
@@ -32,6 +40,11 @@ export function loadConfig(env: Env = process.env): CascadeWorkerConfig {
     ...shared,
     database: { ...shared.database, poolSize: parsed.CASCADE_DB_POOL_SIZE },
     worker: { concurrency: parsed.CASCADE_CONCURRENCY },
+    ops: {
+      host: parsed.CASCADE_METRICS_HOST,
+      port: parsed.CASCADE_METRICS_PORT,
+      metricsToken: parsed.METRICS_TOKEN,
+    },
     sweep: {
       intervalMs: parsed.CASCADE_SWEEP_INTERVAL_MS,
       staleAfterMs: parsed.CASCADE_SWEEP_STALE_MS,

@@ -30,12 +30,50 @@ describe(startCascadeWorker.name, () => {
       DATABASE_URL: database.url,
       REDIS_URL: testRedisUrl(),
       QUEUE_PREFIX: prefix,
+      CASCADE_METRICS_PORT: '0',
     });
     const sut = await startCascadeWorker(config, createLogger('test', 'silent'));
     expect(sut.worker.name).toBe('cascade');
     expect(sut.worker.isRunning()).toBe(true);
     await sut.stop();
     expect(sut.worker.isRunning()).toBe(false);
+  });
+
+  it('serves /healthz, /readyz and /metrics on its own port until stopped', async () => {
+    const config = loadConfig({
+      DATABASE_URL: database.url,
+      REDIS_URL: testRedisUrl(),
+      QUEUE_PREFIX: prefix,
+      CASCADE_METRICS_PORT: '0',
+    });
+    const sut = await startCascadeWorker(config, createLogger('test', 'silent'));
+    try {
+      expect((await fetch(`${sut.opsUrl}/healthz`)).status).toBe(200);
+      const ready = await fetch(`${sut.opsUrl}/readyz`);
+      expect(await ready.json()).toEqual({
+        status: 'ok',
+        checks: { postgres: 'ok', redis: 'ok', worker: 'ok' },
+      });
+      const metrics = await fetch(`${sut.opsUrl}/metrics`);
+      expect(metrics.status).toBe(200);
+      expect(await metrics.text()).toContain('# TYPE cp_jobs_total counter');
+    } finally {
+      await sut.stop();
+    }
+    await expect(fetch(`${sut.opsUrl}/healthz`)).rejects.toThrow();
+  });
+
+  it('opens no port when told not to serve its ops endpoints (npm start)', async () => {
+    const config = loadConfig({
+      DATABASE_URL: database.url,
+      REDIS_URL: testRedisUrl(),
+      QUEUE_PREFIX: prefix,
+    });
+    const sut = await startCascadeWorker(config, createLogger('test', 'silent'), {
+      serveOps: false,
+    });
+    expect(sut.opsUrl).toBeUndefined();
+    await sut.stop();
   });
 
   it('refuses to start with an unreachable Postgres, naming the URL', async () => {

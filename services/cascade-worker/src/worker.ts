@@ -1,15 +1,19 @@
 import { connectDataSource, createDb, type Db } from '@cp/db';
-import { createLogger, type Logger } from '@cp/platform';
+import { createLogger, createMetricsRegistry, type Logger } from '@cp/platform';
 import {
   connectRedis,
   createProducer,
+  createRelayLagMetric,
   EventStream,
   type OutboxRelay,
+  pingRedis,
   type Producer,
   type QueueHandlers,
-  type RunningWorker,
+  type RunningWorkerProcess,
   runQueueWorker,
+  serveWorkerOps,
   startOutboxRelay,
+  type WorkerProcessOptions,
 } from '@cp/queue';
 import type { CascadeWorkerConfig } from './config';
 import { makeProfileDeleteHandler } from './handlers/profile-delete.handler';
@@ -36,13 +40,17 @@ export function makeCascadeHandlers(deps: CascadeDeps): QueueHandlers<'cascade'>
 }
 
 /**
- * Opens the database, then consumes the `cascade` queue and (re)schedules the deletion sweeper.
- * `stop()` finishes active jobs before closing Redis and the pool.
+ * Opens the database, then consumes the `cascade` queue, (re)schedules the deletion sweeper and
+ * serves `/metrics`, `/healthz` and `/readyz` on `CASCADE_METRICS_PORT` (unless
+ * `options.serveOps` is false). `stop()` finishes active jobs before closing Redis, the pool and
+ * the ops server.
  */
 export async function startCascadeWorker(
   config: CascadeWorkerConfig,
   log: Logger = createLogger('cascade-worker', config.log.level),
-): Promise<RunningWorker> {
+  options: WorkerProcessOptions = {},
+): Promise<RunningWorkerProcess> {
+  const metrics = options.metrics ?? createMetricsRegistry();
   const dataSource = await connectDataSource({
     url: config.database.url,
     poolSize: config.database.poolSize,
@@ -60,6 +68,7 @@ export async function startCascadeWorker(
       source: db.outbox,
       stream: new EventStream(redis, config.queue.prefix),
       log,
+      observeLag: createRelayLagMetric(metrics),
     });
     const deps: CascadeDeps = {
       db,
@@ -72,6 +81,7 @@ export async function startCascadeWorker(
       prefix: config.queue.prefix,
       concurrency: config.worker.concurrency,
       log,
+      metrics,
       onStop: async () => {
         await relay.stop();
         await cascade.close();
@@ -85,9 +95,18 @@ export async function startCascadeWorker(
       { every: config.sweep.intervalMs },
       { name: 'profile.sweep-deletions', data: {} },
     );
-    return running;
+    return await serveWorkerOps(running, {
+      ops: config.ops,
+      portVariable: 'CASCADE_METRICS_PORT',
+      metrics,
+      probes: { postgres: () => db.ping(), redis: () => pingRedis(redis) },
+      serve: options.serveOps ?? true,
+      log,
+    });
   } catch (err) {
-    await dataSource.destroy();
+    if (dataSource.isInitialized) {
+      await dataSource.destroy();
+    }
     throw err;
   }
 }

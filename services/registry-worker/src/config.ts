@@ -1,6 +1,8 @@
 import {
   envInt,
+  envPort,
   type Env,
+  metricsEnvShape,
   parseEnv,
   type SharedConfig,
   sharedEnvShape,
@@ -8,8 +10,12 @@ import {
 } from '@cp/platform';
 import { z } from 'zod';
 
-const RegistryEnv = z.object({
+/** The registry worker's variables; `.env.example` documents each (tests/deploy checks it). */
+export const RegistryEnv = z.object({
   ...sharedEnvShape,
+  ...metricsEnvShape,
+  REGISTRY_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  REGISTRY_METRICS_PORT: envPort(9101),
   REGISTRY_CONCURRENCY: envInt(64),
   REGISTRY_DB_POOL_SIZE: envInt(10),
   REGISTRY_BATCH_SIZE: envInt(64),
@@ -20,6 +26,8 @@ const RegistryEnv = z.object({
 export interface RegistryWorkerConfig extends SharedConfig {
   readonly database: SharedConfig['database'] & { readonly poolSize: number };
   readonly worker: { readonly concurrency: number };
+  /** Where `/metrics`, `/healthz` and `/readyz` are served, and the scrape token if any. */
+  readonly ops: { readonly host: string; readonly port: number; readonly metricsToken?: string };
   /** Registrations per transaction, and how many such transactions run at once. */
   readonly batch: { readonly maxBatchSize: number; readonly maxConcurrentFlushes: number };
 }
@@ -32,6 +40,11 @@ export function loadConfig(env: Env = process.env): RegistryWorkerConfig {
     ...shared,
     database: { ...shared.database, poolSize: parsed.REGISTRY_DB_POOL_SIZE },
     worker: { concurrency: parsed.REGISTRY_CONCURRENCY },
+    ops: {
+      host: parsed.REGISTRY_METRICS_HOST,
+      port: parsed.REGISTRY_METRICS_PORT,
+      metricsToken: parsed.METRICS_TOKEN,
+    },
     batch: {
       maxBatchSize: parsed.REGISTRY_BATCH_SIZE,
       maxConcurrentFlushes: parsed.REGISTRY_BATCH_FLUSHES,

@@ -1,12 +1,17 @@
 import { connectDataSource, createDb } from '@cp/db';
-import { createLogger, type Logger } from '@cp/platform';
+import { createLogger, createMetricsRegistry, type Logger } from '@cp/platform';
 import {
   connectRedis,
+  createBatchSizeMetric,
+  createRelayLagMetric,
   EventStream,
+  pingRedis,
   type QueueHandlers,
-  type RunningWorker,
+  type RunningWorkerProcess,
   runQueueWorker,
+  serveWorkerOps,
   startOutboxRelay,
+  type WorkerProcessOptions,
 } from '@cp/queue';
 import type { RegistryWorkerConfig } from './config';
 import { makeRuntimeRegisterHandler } from './handlers/runtime-register.handler';
@@ -18,13 +23,16 @@ export function makeRegistryHandlers(deps: { registrar: Registrar }): QueueHandl
 }
 
 /**
- * Opens the database, then consumes the `registry` queue. `stop()` finishes active jobs before
- * closing Redis and the pool.
+ * Opens the database, then consumes the `registry` queue and serves `/metrics`, `/healthz` and
+ * `/readyz` on `REGISTRY_METRICS_PORT` (unless `options.serveOps` is false). `stop()` finishes
+ * active jobs before closing Redis, the pool and the ops server.
  */
 export async function startRegistryWorker(
   config: RegistryWorkerConfig,
   log: Logger = createLogger('registry-worker', config.log.level),
-): Promise<RunningWorker> {
+  options: WorkerProcessOptions = {},
+): Promise<RunningWorkerProcess> {
+  const metrics = options.metrics ?? createMetricsRegistry();
   const dataSource = await connectDataSource({
     url: config.database.url,
     poolSize: config.database.poolSize,
@@ -37,21 +45,36 @@ export async function startRegistryWorker(
       source: db.outbox,
       stream: new EventStream(redis, config.queue.prefix),
       log,
+      observeLag: createRelayLagMetric(metrics),
     });
-    const registrar = makeRegistrar({ db, log, relay }, config.batch);
-    return await runQueueWorker('registry', makeRegistryHandlers({ registrar }), {
+    const registrar = makeRegistrar(
+      { db, log, relay },
+      { ...config.batch, onFlush: createBatchSizeMetric(metrics) },
+    );
+    const running = await runQueueWorker('registry', makeRegistryHandlers({ registrar }), {
       redisUrl: config.redis.url,
       prefix: config.queue.prefix,
       concurrency: config.worker.concurrency,
       log,
+      metrics,
       onStop: async () => {
         await relay.stop();
         redis.disconnect();
         await dataSource.destroy();
       },
     });
+    return await serveWorkerOps(running, {
+      ops: config.ops,
+      portVariable: 'REGISTRY_METRICS_PORT',
+      metrics,
+      probes: { postgres: () => db.ping(), redis: () => pingRedis(redis) },
+      serve: options.serveOps ?? true,
+      log,
+    });
   } catch (err) {
-    await dataSource.destroy();
+    if (dataSource.isInitialized) {
+      await dataSource.destroy();
+    }
     throw err;
   }
 }

@@ -6,6 +6,8 @@ import { runSql, sqlRows } from '../sql';
 export interface OutboxEntry {
   id: string;
   payload: DomainEvent;
+  /** How old the row was when claimed, by the database's clock (no clock skew between hosts). */
+  ageMs: number;
 }
 
 /**
@@ -50,7 +52,9 @@ export class OutboxRepository {
          FROM claimable c WHERE o.id = c.id
          RETURNING o.id, o.payload, o.created_at
        )
-       SELECT id, payload FROM claimed ORDER BY created_at, id`,
+       SELECT id, payload,
+              (extract(epoch FROM clock_timestamp() - created_at) * 1000)::float8 AS "ageMs"
+       FROM claimed ORDER BY created_at, id`,
       [limit, leaseSeconds],
     );
   }

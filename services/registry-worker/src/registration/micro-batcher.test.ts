@@ -95,6 +95,23 @@ describe(MicroBatcher.name, () => {
       expect(flush.calls.map((c) => c.items)).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
     });
 
+    it('tells onFlush the size of every batch it flushes', async () => {
+      const flush = new FakeFlush();
+      const sizes: number[] = [];
+      const sut = new MicroBatcher(flush.fn, {
+        maxBatchSize: 2,
+        maxConcurrentFlushes: 10,
+        onFlush: (size) => sizes.push(size),
+      });
+
+      const outcomes = Promise.all(['a', 'b', 'c'].map((item) => sut.submit(item)));
+      const calls = await Promise.all([flush.call(0), flush.call(1)]);
+      calls.forEach((call) => call.resolve(allOk(call.items)));
+      await outcomes;
+
+      expect(sizes).toEqual([2, 1]);
+    });
+
     it('runs at most maxConcurrentFlushes flushes at once', async () => {
       const flush = new FakeFlush();
       const sut = new MicroBatcher(flush.fn, { maxBatchSize: 1, maxConcurrentFlushes: 2 });

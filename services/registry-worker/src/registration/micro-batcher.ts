@@ -6,6 +6,8 @@ export interface MicroBatcherOptions {
   maxBatchSize: number;
   /** At most this many flushes at once (each holds one database connection). */
   maxConcurrentFlushes: number;
+  /** Told the size of every batch as it is flushed (the batch-size metric). */
+  onFlush?: (batchSize: number) => void;
 }
 
 /**
@@ -42,6 +44,7 @@ export class MicroBatcher<I, O> {
     while (this.inFlight < this.opts.maxConcurrentFlushes && this.pending.length > 0) {
       const batch = this.pending.splice(0, this.opts.maxBatchSize);
       this.inFlight++;
+      this.opts.onFlush?.(batch.length);
       // Through a promise even if `flush` throws synchronously, so every item settles.
       Promise.resolve()
         .then(() => this.flush(batch.map((entry) => entry.item)))
