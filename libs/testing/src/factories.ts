@@ -112,6 +112,19 @@ export async function insertMember(
   return { user, token };
 }
 
+/**
+ * An operator (`user.is_operator`: the queue dashboard, `/metrics`) with a personal token; with
+ * `isOperator: false`, a plain user who is a member of nothing.
+ */
+export async function insertOperator(
+  db: Db,
+  over: Partial<NewUser> = {},
+): Promise<{ user: User; token: string }> {
+  const user = await insertUser(db, { isOperator: true, ...over });
+  const { token } = await db.tokens.issue({ kind: 'pat', userId: user.id });
+  return { user, token };
+}
+
 /** A daemon token for `workspaceId`, optionally issued for a user. */
 export const insertDaemonToken = (
   db: Db,
