@@ -112,7 +112,9 @@ export const MESSAGES = {
   displayNameTaken: 'a runtime profile with this display_name already exists',
   daemonIdRequired: 'daemon_id is required',
   workspaceIdRequired: 'workspace_id is required',
-  runtimesRequired: 'at least one runtime is required',
+  // Upstream HEAD's sentence, since a request may carry only failed profiles (spec §8.5).
+  runtimesRequired: 'at least one runtime or failed profile is required',
+  profileCommandUnresolved: 'custom runtime command could not be resolved',
   invalidProfileIdField: 'invalid profile_id',
   unknownProfile: (profileId: string) => `unknown runtime profile: ${profileId}`,
   profileDisabled: (profileId: string) => `runtime profile is disabled: ${profileId}`,

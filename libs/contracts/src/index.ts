@@ -3,6 +3,7 @@ export * from './errors';
 export * from './http/agents';
 export * from './http/common';
 export * from './http/health';
+export * from './http/daemon';
 export * from './http/operations';
 export * from './http/register';
 export * from './http/runtime-profiles';

@@ -24,6 +24,7 @@ import { RuntimeProfileService } from './services/runtime-profile.service';
 /** Everything the HTTP layer needs, injected so tests build the app on real services. */
 export interface ApiDeps {
   db: Db;
+import { HeartbeatService } from './services/heartbeat.service';
   log: Logger;
   /** Publishes the events a request committed (kicked after each commit). */
   relay: Pick<OutboxRelay, 'kick'>;
@@ -110,3 +111,4 @@ export function createApp(deps: ApiDeps): Express {
   app.use(errorMiddleware(deps.log));
   return app;
 }
+      heartbeats: new HeartbeatService(deps.db, auth),

@@ -7,6 +7,9 @@ import { sqlRows } from '../sql';
 export interface LockedProfile {
   id: string;
   workspaceId: string;
+  /** Name and command of a failed profile's offline row. */
+  displayName: string;
+  commandName: string;
   protocolFamily: ProtocolFamily;
   enabled: boolean;
   deletionRequested: boolean;
@@ -107,12 +110,14 @@ export class RegistrationRepository {
     const rows = await sqlRows<{
       id: string;
       workspace_id: string;
+      display_name: string;
+      command_name: string;
       protocol_family: ProtocolFamily;
       enabled: boolean;
       deletion_requested: boolean;
     }>(
       this.manager,
-      `SELECT id, workspace_id, protocol_family, enabled,
+      `SELECT id, workspace_id, display_name, command_name, protocol_family, enabled,
               deletion_requested_at IS NOT NULL AS deletion_requested
        FROM runtime_profile WHERE id = ANY($1::uuid[]) ORDER BY id FOR KEY SHARE`,
       [profileIds],
@@ -120,6 +125,8 @@ export class RegistrationRepository {
     return rows.map((r) => ({
       id: r.id,
       workspaceId: r.workspace_id,
+      displayName: r.display_name,
+      commandName: r.command_name,
       protocolFamily: r.protocol_family,
       enabled: r.enabled,
       deletionRequested: r.deletion_requested,

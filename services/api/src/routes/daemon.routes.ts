@@ -1,10 +1,11 @@
-import { RegisterRequestBody } from '@cp/contracts';
+import { HeartbeatRequestBody, type HeartbeatResponse, RegisterRequestBody } from '@cp/contracts';
 import { Router } from 'express';
 import { answerAsync } from '../http/answer-async';
 import { checkDaemonWorkspaceAccess, principalOf } from '../http/auth';
 import { readJsonBody } from '../http/json-body';
 import { toRuntimeProfileJson } from '../mappers/runtime-profile.mapper';
 import type { AuthService } from '../services/auth.service';
+import type { HeartbeatService } from '../services/heartbeat.service';
 import type { OperationService } from '../services/operations.service';
 import type { RegistrationService } from '../services/registration.service';
 import type { ProfileViewer, RuntimeProfileService } from '../services/runtime-profile.service';
@@ -13,12 +14,16 @@ export interface DaemonRouteDeps {
   auth: AuthService;
   profiles: RuntimeProfileService;
   registrations: RegistrationService;
+  heartbeats: HeartbeatService;
   operations: OperationService;
   /** How long a registration waits for its outcome without a `Prefer` header. */
   registerWaitMs: number;
 }
 
-/** `/api/daemon/...`, mounted behind `authenticate('daemon')` (spec §3.8, §3.9). */
+/**
+ * `/api/daemon/...`, mounted behind `authenticate('daemon')` (spec §3.8, §3.9), plus upstream's
+ * heartbeat in its minimal form.
+ */
 export function daemonRoutes(deps: DaemonRouteDeps): Router {
   const router = Router();
 
@@ -44,6 +49,15 @@ export function daemonRoutes(deps: DaemonRouteDeps): Router {
       { queue: 'registry', jobId },
       { defaultWaitMs: deps.registerWaitMs, onSuccess: (result) => res.json(result) },
     );
+  });
+
+  // Upstream's `POST /api/daemon/heartbeat`, same body and answers; a 404 tells the daemon the
+  // runtime is gone, so it re-registers. Liveness is `last_seen_at`; nothing else is pending.
+  router.post('/heartbeat', async (req, res) => {
+    const body = HeartbeatRequestBody.parse(await readJsonBody(req, res));
+    await deps.heartbeats.beat(body.runtime_id, principalOf(res));
+    const answer: HeartbeatResponse = { status: 'ok' };
+    res.json(answer);
   });
 
   return router;

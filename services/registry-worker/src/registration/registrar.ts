@@ -19,7 +19,7 @@ import {
 import type { Logger } from '@cp/platform';
 import type { OutboxRelay } from '@cp/queue';
 import { MicroBatcher, type MicroBatcherOptions, type Settled } from './micro-batcher';
-import { conflictKey, mergeAndSort, reposOf, toUpsert } from './rows';
+import { conflictKey, mergeAndSort, reposOf, toFailedUpsert, toUpsert } from './rows';
 
 /** Reports a committed registration (the event stream, in production). */
 export type RegisteredListener = (
@@ -83,24 +83,30 @@ export function makeRegistrar(deps: RegistrarDeps, opts: MicroBatcherOptions): R
   return { register: (payload) => batcher.submit(payload) };
 }
 
-/** Why a registration is refused, checked entry by entry in request order; undefined if fine. */
+/**
+ * Why a registration is refused, checked entry by entry in request order and then failed
+ * profile by failed profile; undefined if fine. A failed profile is held to the same rules as a
+ * custom entry (upstream HEAD logs and skips one it cannot record): the registration stays
+ * all-or-nothing, and the daemon, told which profile, refetches and retries without it.
+ */
 function refusalOf(
   payload: RuntimeRegisterPayload,
   profiles: Map<string, LockedProfile>,
 ): AppError | undefined {
-  for (const entry of payload.runtimes) {
-    if (entry.profileId === null) {
-      continue;
-    }
-    const profile = profiles.get(entry.profileId);
+  const profileIds = [
+    ...payload.runtimes.flatMap((entry) => (entry.profileId === null ? [] : [entry.profileId])),
+    ...(payload.failedProfiles ?? []).map((failed) => failed.profileId),
+  ];
+  for (const profileId of profileIds) {
+    const profile = profiles.get(profileId);
     if (!profile || profile.workspaceId !== payload.workspaceId) {
-      return new AppError('UNKNOWN_PROFILE', MESSAGES.unknownProfile(entry.profileId));
+      return new AppError('UNKNOWN_PROFILE', MESSAGES.unknownProfile(profileId));
     }
     if (!profile.enabled) {
-      return new AppError('PROFILE_DISABLED', MESSAGES.profileDisabled(entry.profileId));
+      return new AppError('PROFILE_DISABLED', MESSAGES.profileDisabled(profileId));
     }
     if (profile.deletionRequested) {
-      return new AppError('PROFILE_DELETING', MESSAGES.profileDeleting(entry.profileId));
+      return new AppError('PROFILE_DELETING', MESSAGES.profileDeleting(profileId));
     }
   }
   return undefined;
@@ -113,7 +119,10 @@ async function registerBatch(
 ): Promise<Settled<RegisterResponse>[]> {
   const profileIds = [
     ...new Set(
-      items.flatMap((item) => item.runtimes.flatMap((e) => (e.profileId ? [e.profileId] : []))),
+      items.flatMap((item) => [
+        ...item.runtimes.flatMap((e) => (e.profileId ? [e.profileId] : [])),
+        ...(item.failedProfiles ?? []).map((f) => f.profileId),
+      ]),
     ),
   ];
   const profiles = new Map((await tx.registrations.lockProfiles(profileIds)).map((p) => [p.id, p]));
@@ -123,7 +132,10 @@ async function registerBatch(
     ),
   );
 
-  const outcomes: (Settled<RegisterResponse> | { rows: RuntimeUpsert[] })[] = items.map((item) => {
+  // `rows` answer the request's entries, in order; `failedRows` are the failed profiles' offline
+  // rows, written after them (as upstream does) and not part of the response.
+  type Accepted = { rows: RuntimeUpsert[]; failedRows: RuntimeUpsert[] };
+  const outcomes: (Settled<RegisterResponse> | Accepted)[] = items.map((item) => {
     if (!workspaces.has(item.workspaceId)) {
       return { ok: false, error: new AppError('WORKSPACE_NOT_FOUND', MESSAGES.workspaceNotFound) };
     }
@@ -139,10 +151,14 @@ async function registerBatch(
           entry.profileId ? (profiles.get(entry.profileId)?.protocolFamily ?? null) : null,
         ),
       ),
+      failedRows: (item.failedProfiles ?? []).flatMap((failed) => {
+        const profile = profiles.get(failed.profileId);
+        return profile ? [toFailedUpsert(item, failed, profile)] : [];
+      }),
     };
   });
 
-  const accepted = outcomes.flatMap((o) => ('rows' in o ? o.rows : []));
+  const accepted = outcomes.flatMap((o) => ('rows' in o ? [...o.rows, ...o.failedRows] : []));
   const written = [
     ...(await tx.registrations.upsertBuiltIn(
       mergeAndSort(accepted.filter((r) => r.profileId === null)),
@@ -191,10 +207,11 @@ async function registerBatch(
     const workspace = workspaces.get(item.workspaceId);
     const { repos, reposVersion } = reposOf(workspace?.repos);
     const runtimes = outcome.rows.map((row) => toAgentRuntimeJson(rowFor(row)));
+    const failedIds = outcome.failedRows.map((row) => rowFor(row).id);
     events.push(
       buildEvent('runtime.registered', item.workspaceId, actorOf(item), {
         daemon_id: item.daemonId,
-        runtime_ids: runtimes.map((r) => r.id),
+        runtime_ids: [...new Set([...runtimes.map((r) => r.id), ...failedIds])],
       }),
     );
     results.push({

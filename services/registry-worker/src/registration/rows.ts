@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { RegisterEntryPayload, RuntimeRegisterPayload } from '@cp/contracts';
-import type { RuntimeUpsert } from '@cp/db';
+import type {
+  FailedProfilePayload,
+  RegisterEntryPayload,
+  RuntimeRegisterPayload,
+} from '@cp/contracts';
+import type { LockedProfile, RuntimeUpsert } from '@cp/db';
 
 /**
  * The row an entry becomes (spec §4.2): provider from `type` (or `unknown`), or from the
@@ -27,6 +31,38 @@ export function toUpsert(
     metadata: { version, cli_version: payload.cliVersion, launched_by: payload.launchedBy },
     ownerId: payload.ownerId,
     profileId: entry.profileId,
+  };
+}
+
+/**
+ * The offline row a failed profile becomes (upstream HEAD, spec §8.5): the profile's name with
+ * the device name, its family, the device as `device_info`, and metadata that says why it
+ * cannot run (`runtime_profile_registration_error`, `runtime_profile_failure_reason`, and the
+ * `command_name` the daemon tried, or the profile's own when it sent none).
+ */
+export function toFailedUpsert(
+  payload: RuntimeRegisterPayload,
+  failed: FailedProfilePayload,
+  profile: Pick<LockedProfile, 'displayName' | 'commandName' | 'protocolFamily'>,
+): RuntimeUpsert {
+  const device = payload.deviceName;
+  return {
+    workspaceId: payload.workspaceId,
+    daemonId: payload.daemonId,
+    name: device ? `${profile.displayName} (${device})` : profile.displayName,
+    provider: profile.protocolFamily,
+    status: 'offline',
+    deviceInfo: device,
+    metadata: {
+      version: '',
+      cli_version: payload.cliVersion,
+      launched_by: payload.launchedBy,
+      runtime_profile_registration_error: true,
+      runtime_profile_failure_reason: failed.reason,
+      command_name: failed.commandName || profile.commandName,
+    },
+    ownerId: payload.ownerId,
+    profileId: failed.profileId,
   };
 }
 
