@@ -2,7 +2,7 @@ import { type Env, parseEnv, sharedEnvShape } from '@cp/platform';
 import { z } from 'zod';
 
 /** The admin CLI reads only the database URL; the other shared variables do not concern it. */
-const AdminEnv = z.object({
+export const AdminEnv = z.object({
   DATABASE_URL: sharedEnvShape.DATABASE_URL,
 });
 

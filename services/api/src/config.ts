@@ -8,7 +8,8 @@ import {
 } from '@cp/platform';
 import { z } from 'zod';
 
-const ApiEnv = z.object({
+/** The api's variables; `.env.example` documents each (tests/deploy checks it). */
+export const ApiEnv = z.object({
   ...sharedEnvShape,
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: envInt(8080, 0).pipe(z.number().max(65535)),

@@ -1,4 +1,8 @@
-export { loadConfig as loadCascadeWorkerConfig, type CascadeWorkerConfig } from './config';
+export {
+  CascadeEnv as CascadeWorkerEnv,
+  loadConfig as loadCascadeWorkerConfig,
+  type CascadeWorkerConfig,
+} from './config';
 export { type CascadeDeps, makeCascadeHandlers, startCascadeWorker } from './worker';
 export { makeProfileDeleteHandler } from './handlers/profile-delete.handler';
 export { makeRuntimeDeleteHandler } from './handlers/runtime-delete.handler';
