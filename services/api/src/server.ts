@@ -1,7 +1,15 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connectDataSource, createDb } from '@cp/db';
-import { createLogger, type Logger, type Stoppable } from '@cp/platform';
+import {
+  createLogger,
+  createMetricsRegistry,
+  type Logger,
+  type MetricsRegistry,
+  type Probe,
+  type Stoppable,
+} from '@cp/platform';
 import {
   connectRedis,
   createProducer,
@@ -10,10 +18,12 @@ import {
   JobOutcomes,
   pingRedis,
   type QueueName,
+  createRelayLagMetric,
   startOutboxRelay,
+  startQueueSampler,
 } from '@cp/queue';
 import type { Redis } from 'ioredis';
-import { createApp, DEFAULT_AUTH_OPTIONS } from './app';
+import { type ApiOps, createApp, DEFAULT_AUTH_OPTIONS } from './app';
 import type { ApiConfig } from './config';
 import type { QueueAccess } from './services/operations.service';
 
@@ -44,6 +54,35 @@ async function openQueueAccess<Q extends QueueName>(
   return { producer, outcomes };
 }
 
+/** How the api runs inside its process. */
+export interface ApiProcessOptions {
+  /**
+   * The process's metrics registry. Default: a new one with Node's process metrics. `npm start`
+   * shares one with the workers, so `/metrics` shows them too.
+   */
+  metrics?: MetricsRegistry;
+  /** More readiness probes (`npm start` adds its workers'). */
+  probes?: Record<string, Probe>;
+}
+
+/** The ops settings of the config, with a per-process session secret when none is set. */
+function opsOf(config: ApiConfig, metrics: MetricsRegistry, log: Logger): ApiOps {
+  let sessionSecret = config.admin.sessionSecret;
+  if (sessionSecret === undefined) {
+    log.warn(
+      'API_ADMIN_SESSION_SECRET is not set: dashboard sessions use a secret of this process and end when it stops',
+    );
+    sessionSecret = randomBytes(32).toString('base64url');
+  }
+  return {
+    metrics,
+    sessionSecret,
+    sessionTtlMs: config.admin.sessionTtlMs,
+    secureCookie: config.admin.secureCookie,
+    metricsToken: config.metrics.token,
+  };
+}
+
 /**
  * Connects to Postgres and Redis (one-line error if either is unreachable), then listens.
  * `stop()` stops accepting connections, lets in-flight requests finish, then closes the
@@ -52,7 +91,9 @@ async function openQueueAccess<Q extends QueueName>(
 export async function startApi(
   config: ApiConfig,
   log: Logger = createLogger('api', config.log.level),
+  options: ApiProcessOptions = {},
 ): Promise<RunningApi> {
+  const metrics = options.metrics ?? createMetricsRegistry();
   const dataSource = await connectDataSource({
     url: config.database.url,
     poolSize: config.database.poolSize,
@@ -74,7 +115,16 @@ export async function startApi(
     source: db.outbox,
     stream: new EventStream(redis, config.queue.prefix),
     log,
+    observeLag: createRelayLagMetric(metrics),
   });
+  // Queue gauges come from this background reader, never from a scrape.
+  const sampler = startQueueSampler(
+    [queues.registry.producer.queue, queues.cascade.producer.queue],
+    {
+      registry: metrics,
+      log,
+    },
+  );
   const feed = new EventFeed(
     await connectRedis(config.redis.url, 'worker', log),
     config.queue.prefix,
@@ -89,8 +139,9 @@ export async function startApi(
     auth: DEFAULT_AUTH_OPTIONS,
     queues,
     registerWaitMs: config.registerWaitMs,
-    probes: { postgres: () => db.ping(), redis: () => pingRedis(redis) },
+    probes: { postgres: () => db.ping(), redis: () => pingRedis(redis), ...options.probes },
     readinessTimeoutMs: config.readinessTimeoutMs,
+    ops: opsOf(config, metrics, log),
   });
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => {
@@ -117,6 +168,7 @@ export async function startApi(
       queues.registry.outcomes.release();
       queues.cascade.outcomes.release();
       await closed;
+      await sampler.stop();
       await relay.stop();
       for (const access of [queues.registry, queues.cascade]) {
         await access.outcomes.close();

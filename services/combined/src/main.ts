@@ -1,16 +1,35 @@
 /**
  * `npm start`: the api and both workers in one process, for development and the demo. Same code
  * and queues as the separate services; migrations run before this (see the root package.json).
+ *
+ * Ops surface: one metrics registry for the process, served by the api's `/metrics` on
+ * `API_PORT` (HTTP, queue and job metrics and the process metrics once); the workers' own ports
+ * (`REGISTRY_METRICS_PORT`, `CASCADE_METRICS_PORT`) stay closed, and their readiness joins the
+ * api's `/readyz` as `registry-worker` and `cascade-worker`.
  */
 import { loadApiConfig, startApi } from '@cp/api';
 import { loadCascadeWorkerConfig, startCascadeWorker } from '@cp/cascade-worker';
-import { createLogger, failStartup, runMain, type Stoppable } from '@cp/platform';
+import {
+  createLogger,
+  createMetricsRegistry,
+  failStartup,
+  type Probe,
+  runMain,
+  type Stoppable,
+} from '@cp/platform';
 import { loadRegistryWorkerConfig, startRegistryWorker } from '@cp/registry-worker';
+
+/** A readiness probe that a worker takes jobs. */
+const takingJobs =
+  (worker: { isTakingJobs(): boolean }): Probe =>
+  () =>
+    worker.isTakingJobs() ? Promise.resolve() : Promise.reject(new Error('not taking jobs'));
 
 async function startAll(): Promise<Stoppable> {
   const apiConfig = loadApiConfig();
   const registryConfig = loadRegistryWorkerConfig();
   const cascadeConfig = loadCascadeWorkerConfig();
+  const metrics = createMetricsRegistry();
   const started: Stoppable[] = [];
   const stopAll = async (): Promise<void> => {
     // Reverse start order: the api stops taking requests before the workers drain.
@@ -19,19 +38,24 @@ async function startAll(): Promise<Stoppable> {
     }
   };
   try {
-    started.push(
-      await startCascadeWorker(
-        cascadeConfig,
-        createLogger('cascade-worker', cascadeConfig.log.level),
-      ),
+    const cascade = await startCascadeWorker(
+      cascadeConfig,
+      createLogger('cascade-worker', cascadeConfig.log.level),
+      { metrics, serveOps: false },
     );
-    started.push(
-      await startRegistryWorker(
-        registryConfig,
-        createLogger('registry-worker', registryConfig.log.level),
-      ),
+    started.push(cascade);
+    const registry = await startRegistryWorker(
+      registryConfig,
+      createLogger('registry-worker', registryConfig.log.level),
+      { metrics, serveOps: false },
     );
-    started.push(await startApi(apiConfig, createLogger('api', apiConfig.log.level)));
+    started.push(registry);
+    started.push(
+      await startApi(apiConfig, createLogger('api', apiConfig.log.level), {
+        metrics,
+        probes: { 'registry-worker': takingJobs(registry), 'cascade-worker': takingJobs(cascade) },
+      }),
+    );
   } catch (err) {
     await stopAll();
     throw err;

@@ -1,7 +1,9 @@
 import { AppError, isUuid, type MemberRole, MESSAGES } from '@cp/contracts';
+import { secretsEqual } from '@cp/platform';
 import type { Request, RequestHandler, Response } from 'express';
 import type { AuthService, Principal } from '../services/auth.service';
 import type { Membership } from './locals';
+import { type AdminSessions, readCookie, SESSION_COOKIE } from './session';
 
 /** Which credentials a route group accepts (spec §3.0): user routes take personal tokens only. */
 export type AuthMode = 'user' | 'daemon';
@@ -132,4 +134,70 @@ export async function checkDaemonWorkspaceAccess(
     throw notFound;
   }
   return role;
+}
+
+/** 403 unless the user is an operator (`user.is_operator`, granted by the admin CLI). */
+async function assertOperator(auth: AuthService, userId: string): Promise<void> {
+  if (!(await auth.isOperator(userId))) {
+    throw new AppError('FORBIDDEN', MESSAGES.insufficientPermissions);
+  }
+}
+
+/**
+ * The operator a plain personal token belongs to (the dashboard login).
+ * @throws AppError 401 `invalid token` for an unknown, revoked or daemon token; 403 for a user
+ *   who is not an operator.
+ */
+export async function operatorOfToken(auth: AuthService, token: string): Promise<string> {
+  const check = await auth.authenticate(token);
+  if (!check.ok || check.principal.kind !== 'user') {
+    throw unauthenticated(MESSAGES.invalidToken);
+  }
+  await assertOperator(auth, check.principal.userId);
+  return check.principal.userId;
+}
+
+/**
+ * Operators only (the queue dashboard, `/metrics`): a bearer personal token of an operator, or,
+ * without an `Authorization` header, a valid dashboard session cookie. No credentials, a bad
+ * token or a forged or expired session is 401; a user who is not (or no longer) an operator is
+ * 403, checked on every request.
+ */
+export function requireOperator(auth: AuthService, sessions: AdminSessions): RequestHandler {
+  return async (req, res, next) => {
+    if (req.get('authorization') !== undefined) {
+      await operatorOfToken(auth, bearerToken(req));
+    } else {
+      const userId = sessions.verify(readCookie(req.get('cookie'), SESSION_COOKIE));
+      if (userId === undefined) {
+        throw unauthenticated(MESSAGES.missingAuthorization);
+      }
+      await assertOperator(auth, userId);
+    }
+    next();
+  };
+}
+
+/**
+ * `/metrics`: the scrape token (`METRICS_TOKEN`, compared in constant time) when configured,
+ * else as {@link requireOperator}.
+ */
+export function requireMetricsAccess(
+  auth: AuthService,
+  sessions: AdminSessions,
+  scrapeToken: string | undefined,
+): RequestHandler {
+  const operator = requireOperator(auth, sessions);
+  return (req, res, next) => {
+    const header = req.get('authorization');
+    if (
+      scrapeToken !== undefined &&
+      header?.startsWith('Bearer ') &&
+      secretsEqual(header.slice('Bearer '.length).trim(), scrapeToken)
+    ) {
+      next();
+      return;
+    }
+    return operator(req, res, next);
+  };
 }

@@ -18,6 +18,8 @@ declare global {
       log: Logger;
       principal?: Principal;
       membership?: Membership;
+      /** The route template of the mount that took the request (metrics labels). */
+      routeBase?: string;
     }
   }
 }

@@ -1,22 +1,7 @@
-import { describeCause } from '@cp/platform';
+import { checkReadiness, type Probe } from '@cp/platform';
 import { Router } from 'express';
 
-/** A readiness check: resolves when the dependency answers. */
-export type Probe = () => Promise<void>;
-
-async function withTimeout(probe: Probe, timeoutMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      probe(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+export type { Probe } from '@cp/platform';
 
 /**
  * `GET /healthz`: the process is up (200). `GET /readyz`: every dependency answered within the
@@ -31,22 +16,8 @@ export function healthRoutes(probes: Record<string, Probe>, timeoutMs: number): 
   });
 
   router.get('/readyz', async (_req, res) => {
-    const names = Object.keys(probes);
-    const results = await Promise.allSettled(
-      names.map((name) => withTimeout(probes[name] ?? (() => Promise.resolve()), timeoutMs)),
-    );
-    const checks: Record<string, string> = {};
-    const down: string[] = [];
-    results.forEach((result, i) => {
-      const name = names[i] ?? '';
-      if (result.status === 'fulfilled') {
-        checks[name] = 'ok';
-      } else {
-        checks[name] = `down: ${describeCause(result.reason)}`;
-        down.push(name);
-      }
-    });
-    if (down.length > 0) {
+    const { ok, checks, down } = await checkReadiness(probes, timeoutMs);
+    if (!ok) {
       res.status(503).set('Retry-After', '5').json({ status: 'unavailable', down, checks });
       return;
     }

@@ -35,6 +35,7 @@ export interface AuthOptions {
 export class AuthService {
   private readonly tokens: TtlCache<string, TokenCheck>;
   private readonly roles: TtlCache<string, MemberRole | null>;
+  private readonly operators: TtlCache<string, boolean>;
   private readonly lastTouched = new Map<string, number>();
 
   constructor(
@@ -44,6 +45,7 @@ export class AuthService {
   ) {
     this.tokens = new TtlCache(opts.cacheTtlMs, opts.cacheMaxEntries);
     this.roles = new TtlCache(opts.cacheTtlMs, opts.cacheMaxEntries);
+    this.operators = new TtlCache(opts.cacheTtlMs, opts.cacheMaxEntries);
   }
 
   /** Checks a plain bearer token. Unknown, revoked and malformed tokens all fail alike. */
@@ -70,6 +72,16 @@ export class AuthService {
     const role = await this.db.members.findRole(workspaceId, userId);
     this.roles.set(key, role ?? null);
     return role;
+  }
+
+  /** Whether the user is an operator (`user.is_operator`); an unknown user is not. */
+  async isOperator(userId: string): Promise<boolean> {
+    let operator = this.operators.get(userId);
+    if (operator === undefined) {
+      operator = (await this.db.users.findById(userId))?.isOperator === true;
+      this.operators.set(userId, operator);
+    }
+    return operator;
   }
 
   private async lookup(token: string, hash: string): Promise<TokenCheck> {
