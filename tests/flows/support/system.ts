@@ -1,6 +1,6 @@
 import { type ApiDeps, type ApiQueues, createApp, DEFAULT_AUTH_OPTIONS } from '@cp/api';
 import { makeCascadeHandlers } from '@cp/cascade-worker';
-import { createLogger } from '@cp/platform';
+import { createLogger, type Logger } from '@cp/platform';
 import {
   type EventFeed,
   EventStream,
@@ -35,6 +35,8 @@ export interface FlowSystemOptions {
   registryBatch?: { maxBatchSize: number; maxConcurrentFlushes: number };
   /** How long a registration waits for its outcome (5 s by default). */
   registerWaitMs?: number;
+  /** The workers' logger (silent by default); a test captures their lines with it. */
+  workerLog?: Logger;
 }
 
 /** The system of one flow test file: its database, queues, workers and api. */
@@ -80,7 +82,12 @@ export async function startFlowSystem(opts: FlowSystemOptions = {}): Promise<Flo
     opts.relay === 'live' ? startOutboxRelay({ source: database.db.outbox, stream, log }) : null;
   const relay = liveRelay ?? idleRelay;
   const { db } = database;
-  const options = { redisUrl: testRedisUrl(), prefix, concurrency: opts.concurrency ?? 4, log };
+  const options = {
+    redisUrl: testRedisUrl(),
+    prefix,
+    concurrency: opts.concurrency ?? 4,
+    log: opts.workerLog ?? log,
+  };
   const workers: FlowSystem['workers'] = {};
   for (const name of opts.workers ?? []) {
     workers[name] =
