@@ -24,6 +24,7 @@ import {
   type ZodOpenApiResponsesObject,
 } from 'zod-openapi';
 import { HTTP_STATUS } from '../http/errors';
+import { SESSION_COOKIE } from '../http/session';
 import { ROUTE_CATALOG, type RouteAccess, type RouteEntry } from './route-catalog';
 
 /** Security scheme names, as operations reference them. */
@@ -43,13 +44,13 @@ export const SECURITY_SCHEMES = {
   operatorSession: {
     type: 'apiKey',
     in: 'cookie',
-    name: 'cp_operator_session',
-    description: 'The operator session cookie that `POST /admin/login` sets.',
+    name: SESSION_COOKIE,
+    description: "An operator's session cookie, set by `POST /admin/login`.",
   },
   scrapeToken: {
     type: 'http',
     scheme: 'bearer',
-    description: 'The Prometheus scrape token, required when the api is configured with one.',
+    description: 'The Prometheus scrape token (`METRICS_TOKEN`), for `GET /metrics`.',
   },
 } as const satisfies Record<string, oas31.SecuritySchemeObject>;
 
@@ -60,8 +61,9 @@ const SECURITY: Record<RouteAccess, Partial<Record<SchemeName, string[]>>[]> = {
   public: [],
   member: [{ personalToken: [] }],
   daemon: [{ daemonToken: [] }, { personalToken: [] }],
-  operator: [{ operatorSession: [] }],
-  scrape: [{}, { scrapeToken: [] }],
+  // Operators also pass with their personal token; the route checks the operator flag.
+  operator: [{ operatorSession: [] }, { personalToken: [] }],
+  scrape: [{ scrapeToken: [] }, { operatorSession: [] }, { personalToken: [] }],
 };
 
 /** Wire schemas shown by name under `components.schemas` (and `$ref`ed where used). */

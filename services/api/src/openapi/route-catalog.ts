@@ -1,4 +1,5 @@
 import {
+  AdminLoginBody,
   AgentJson,
   AgentRuntimeList,
   AutopilotJson,
@@ -9,6 +10,8 @@ import {
   DaemonRuntimeProfileList,
   type ErrorCode,
   HealthResponse,
+  HeartbeatRequestBody,
+  HeartbeatResponse,
   MESSAGES,
   OperationResponse,
   ReadinessResponse,
@@ -34,8 +37,8 @@ export type RouteMethod = (typeof ROUTE_METHODS)[number];
  * - `public`: no credentials.
  * - `member`: a member's personal token (`Bearer mul_...`); daemon tokens are refused.
  * - `daemon`: a daemon token of the workspace (`Bearer mdt_...`) or a member's personal token.
- * - `operator`: the operator session cookie set by `POST /admin/login`.
- * - `scrape`: the Prometheus scrape token, when one is configured.
+ * - `operator`: an operator's session cookie (set by `POST /admin/login`) or personal token.
+ * - `scrape`: the Prometheus scrape token (`METRICS_TOKEN`), or what `operator` accepts.
  */
 export const ROUTE_ACCESS = ['public', 'member', 'daemon', 'operator', 'scrape'] as const;
 export type RouteAccess = (typeof ROUTE_ACCESS)[number];
@@ -165,6 +168,108 @@ export const ROUTE_CATALOG: readonly RouteEntry[] = [
           description: 'The OpenAPI document',
           content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } },
         },
+      },
+    },
+  },
+
+  {
+    method: 'get',
+    path: '/metrics',
+    access: 'scrape',
+    errors: ['UNAUTHENTICATED', 'FORBIDDEN'],
+    operation: {
+      operationId: 'getMetrics',
+      tags: ['ops'],
+      summary: "The api's Prometheus metrics",
+      description:
+        'For the scrape token (`METRICS_TOKEN`) or an operator (session cookie or personal token).',
+      responses: {
+        '200': {
+          description: 'Prometheus text exposition format',
+          content: { 'text/plain; version=0.0.4': { schema: z.string() } },
+        },
+      },
+    },
+  },
+
+  // The queue dashboard and its login (operators: users granted operator rights).
+  {
+    method: 'get',
+    path: '/admin/login',
+    access: 'public',
+    errors: [],
+    operation: {
+      operationId: 'getAdminLoginForm',
+      tags: ['dashboard'],
+      summary: 'The sign-in form of the queue dashboard',
+      responses: {
+        '200': { description: 'An HTML form', content: { 'text/html': { schema: z.string() } } },
+      },
+    },
+  },
+  {
+    method: 'post',
+    path: '/admin/login',
+    access: 'public',
+    errors: ['UNAUTHENTICATED', 'FORBIDDEN', 'PAYLOAD_TOO_LARGE'],
+    operation: {
+      operationId: 'adminLogin',
+      tags: ['dashboard'],
+      summary: "Start an operator session from an operator's personal token",
+      description:
+        'The token comes as `Authorization: Bearer mul_...`, a JSON body or the form field ' +
+        '`token`. Sets the session cookie; a form is redirected to the dashboard.',
+      requestBody: {
+        content: {
+          'application/json': { schema: AdminLoginBody },
+          'application/x-www-form-urlencoded': { schema: AdminLoginBody },
+        },
+      },
+      responses: {
+        '204': {
+          description: 'Signed in (JSON or bearer); the cookie is set',
+          headers: z.object({ 'set-cookie': z.string() }),
+        },
+        '303': {
+          description: 'Signed in from the form: on to the dashboard',
+          headers: z.object({ 'set-cookie': z.string(), location: z.string() }),
+        },
+      },
+    },
+  },
+  {
+    method: 'post',
+    path: '/admin/logout',
+    access: 'public',
+    errors: [],
+    operation: {
+      operationId: 'adminLogout',
+      tags: ['dashboard'],
+      summary: 'End the operator session (clears the cookie)',
+      responses: {
+        '204': { description: 'Signed out', headers: z.object({ 'set-cookie': z.string() }) },
+        '303': {
+          description: 'Signed out from a form: back to the sign-in form',
+          headers: z.object({ 'set-cookie': z.string(), location: z.string() }),
+        },
+      },
+    },
+  },
+  {
+    method: 'get',
+    path: '/admin/queues',
+    mount: true,
+    access: 'operator',
+    errors: ['UNAUTHENTICATED', 'FORBIDDEN'],
+    operation: {
+      operationId: 'getQueueDashboard',
+      tags: ['dashboard'],
+      summary: 'The BullMQ queue dashboard (bull-board) on the registry and cascade queues',
+      description:
+        "The dashboard's pages, assets and XHR routes live below this path; they are " +
+        "bull-board's, not part of this API.",
+      responses: {
+        '200': { description: 'The dashboard', content: { 'text/html': { schema: z.string() } } },
       },
     },
   },
@@ -414,6 +519,28 @@ export const ROUTE_CATALOG: readonly RouteEntry[] = [
         '200': json(RegisterResponse, 'The registered runtime rows, in request order'),
         '202': accepted,
       },
+    },
+  },
+
+  {
+    method: 'post',
+    path: '/api/daemon/heartbeat',
+    access: 'daemon',
+    errors: [
+      'VALIDATION_FAILED',
+      'UNAUTHENTICATED',
+      'RUNTIME_NOT_FOUND',
+      'WORKSPACE_NOT_FOUND',
+      'PAYLOAD_TOO_LARGE',
+    ],
+    operation: {
+      operationId: 'heartbeat',
+      tags: ['daemon'],
+      summary: 'A runtime is alive (sets its `last_seen_at`)',
+      description:
+        '404 `RUNTIME_NOT_FOUND` tells the daemon the runtime is gone: it registers again.',
+      requestBody: jsonBody(HeartbeatRequestBody, '`runtime_id` is required'),
+      responses: { '200': json(HeartbeatResponse, 'Recorded') },
     },
   },
 

@@ -2,7 +2,7 @@ import express, { Router } from 'express';
 import { listServedRoutes, toOpenApiPath } from './served-routes';
 
 describe(listServedRoutes.name, () => {
-  it('lists app routes, nested routers under their mount paths, and mounted apps', () => {
+  it('lists routes, nested routers under their mount paths, and whole-subtree handlers', () => {
     const inner = Router({ mergeParams: true });
     inner.get('/', (_req, res) => res.end());
     inner
@@ -20,6 +20,11 @@ describe(listServedRoutes.name, () => {
     sut.get('/healthz', (_req, res) => res.end());
     sut.use('/api/workspaces/:workspaceId', (_req, _res, next) => next(), outer);
     sut.use('/admin/queues', (_req, _res, next) => next(), dashboard);
+    sut.use(
+      '/files',
+      (_req, _res, next) => next(),
+      (_req, res) => res.end(),
+    );
     sut.use((_req, res) => res.status(404).end());
 
     expect(listServedRoutes(sut)).toEqual({
@@ -30,7 +35,7 @@ describe(listServedRoutes.name, () => {
         { method: 'put', path: '/api/workspaces/{workspaceId}/items/{itemId}' },
         { method: 'post', path: '/api/workspaces/{workspaceId}/ping' },
       ],
-      mounts: ['/admin/queues'],
+      mounts: ['/admin/queues', '/files'],
     });
   });
 

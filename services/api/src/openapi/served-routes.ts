@@ -10,7 +10,10 @@ export interface ServedRoute {
 /** What {@link listServedRoutes} finds: routes, and mount points of whole sub-applications. */
 export interface ServedRoutes {
   routes: ServedRoute[];
-  /** Where another Express app is mounted (the queue dashboard): its own paths are its own. */
+  /**
+   * Paths whose whole subtree one handler answers (the queue dashboard, a mounted Express app):
+   * the paths below are that handler's own.
+   */
   mounts: string[];
 }
 
@@ -60,8 +63,11 @@ export function toOpenApiPath(...parts: string[]): string {
   );
 }
 
+/** Whether two layers were mounted with the same path string. */
+const samePath = (a: unknown, b: unknown): boolean => typeof a === 'string' && a === b;
+
 function walk(stack: LayerShape[], prefix: string, found: ServedRoutes): void {
-  for (const layer of stack) {
+  stack.forEach((layer, i) => {
     if (isRecord(layer.route)) {
       const path = toOpenApiPath(prefix, pathOf(layer.route.path, 'route'));
       const methods = layer.route.methods;
@@ -73,24 +79,31 @@ function walk(stack: LayerShape[], prefix: string, found: ServedRoutes): void {
           found.routes.push({ method: method === '_all' ? 'all' : method, path });
         }
       }
-      continue;
+      return;
     }
     const nested = stackOf(layer.handle);
     if (nested) {
       walk(nested, toOpenApiPath(prefix, pathOf(layer.rawPath, 'router mount')), found);
-    } else if (layer.name === 'mounted_app') {
+      return;
+    }
+    // `use(path, a, b, c)` makes consecutive layers with one path. When the last of them is
+    // neither a router nor a route, it answers the whole subtree itself: a mounted Express app
+    // (`mounted_app`) or a handler such as the dashboard's. Middleware mounted at the root
+    // (request ids, logs, the 404 and error handlers) is not a route.
+    const next = stack[i + 1];
+    const lastOfItsPath = next === undefined || !samePath(next.rawPath, layer.rawPath);
+    if (layer.name === 'mounted_app' || (lastOfItsPath && layer.rawPath !== '/')) {
       found.mounts.push(toOpenApiPath(prefix, pathOf(layer.rawPath, 'app mount')));
     }
-    // Anything else is middleware (auth, request ids, the 404 and error handlers): not a route.
-  }
+  });
 }
 
 /**
  * Every route an Express 5 app serves, found by walking its router stack (router 2's layers:
- * `route` for `app.get(...)`-style routes, a nested `stack` for routers, `mounted_app` for a
- * mounted Express app, `rawPath` for a mount's path). Middleware is skipped. Throws when a path
- * is not a string or the internals do not have the expected shape, so a router upgrade cannot
- * make the list silently empty.
+ * `route` for `app.get(...)`-style routes, a nested `stack` for routers, `rawPath` for a mount's
+ * path), and the mount points whose subtree a single handler answers. Middleware is skipped.
+ * Throws when a path is not a string or the internals do not have the expected shape, so a
+ * router upgrade cannot make the list silently empty.
  */
 export function listServedRoutes(app: Express): ServedRoutes {
   const stack = stackOf(app.router);
