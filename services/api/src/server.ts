@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connectDataSource, createDb } from '@cp/db';
 import {
@@ -31,6 +31,33 @@ import type { QueueAccess } from './services/operations.service';
 export interface RunningApi extends Stoppable {
   url: string;
   server: Server;
+}
+
+/**
+ * Lets a closing server end its keep-alive connections as soon as their requests are answered:
+ * `server.close()` alone stops accepting connections but keeps an idle keep-alive connection
+ * open until its timeout. Returns what to call after `server.close()`: idle connections close
+ * at once, in-flight answers go out with `Connection: close`.
+ */
+function drainOnClose(server: Server): () => void {
+  const inFlight = new Set<ServerResponse>();
+  let draining = false;
+  server.on('request', (_req, res: ServerResponse) => {
+    if (draining) {
+      res.setHeader('Connection', 'close');
+    }
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+  });
+  return () => {
+    draining = true;
+    for (const res of inFlight) {
+      if (!res.headersSent) {
+        res.setHeader('Connection', 'close');
+      }
+    }
+    server.closeIdleConnections();
+  };
 }
 
 /**
@@ -144,6 +171,7 @@ export async function startApi(
     ops: opsOf(config, metrics, log),
   });
   const server = createServer(app);
+  const drain = drainOnClose(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.http.port, config.http.host, () => {
@@ -162,7 +190,7 @@ export async function startApi(
       // Ends the open event streams, which would otherwise keep the server from closing.
       await feed.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
+      drain();
       // Requests waiting for a job answer 202 with their operation now, instead of holding
       // the shutdown until their wait ends.
       queues.registry.outcomes.release();

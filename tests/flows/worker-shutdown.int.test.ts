@@ -1,0 +1,219 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { randomUUID } from 'node:crypto';
+import { ReadinessResponse, type RuntimeRegisterPayload } from '@cp/contracts';
+import {
+  childEnv,
+  createTestDatabase,
+  createTestQueueAccess,
+  createTestQueuePrefix,
+  createTestRedis,
+  eventually,
+  insertRuntimeProfile,
+  insertWorkspace,
+  removeQueuePrefix,
+  type TestDatabase,
+  type TestQueueAccess,
+  testRedisUrl,
+} from '@cp/testing';
+import type { QueryRunner } from 'typeorm';
+
+const root = path.resolve(__dirname, '..', '..');
+
+/** A registry worker process (the built `dist/main.js`) and the JSON lines it logged. */
+interface WorkerProcess {
+  child: ChildProcess;
+  lines: Record<string, unknown>[];
+  /** Resolves to the first line whose message matches (waits for it). */
+  line(msg: string | RegExp): Promise<Record<string, unknown>>;
+  /** Where it serves /metrics, /healthz and /readyz. */
+  opsUrl: string;
+  exit: Promise<number | null>;
+}
+
+/**
+ * Graceful shutdown of a worker as a real process: SIGTERM while a job is active lets the job
+ * finish and exits 0; a job still running at SHUTDOWN_TIMEOUT_MS exits 1 and is left active
+ * (BullMQ's stalled check hands it to another worker), never failed.
+ */
+describe('worker shutdown (separate process)', () => {
+  const prefix = createTestQueuePrefix();
+  let database: TestDatabase;
+  let registry: TestQueueAccess<'registry'>;
+  const children: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase({ poolSize: 3 });
+    registry = await createTestQueueAccess('registry', prefix);
+  });
+
+  afterAll(async () => {
+    for (const child of children) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+      }
+    }
+    await registry.close();
+    const redis = await createTestRedis();
+    await removeQueuePrefix(redis, prefix);
+    redis.disconnect();
+    await database.drop();
+  });
+
+  async function startWorker(shutdownTimeoutMs: number): Promise<WorkerProcess> {
+    const child = spawn(
+      process.execPath,
+      [path.join(root, 'services/registry-worker/dist/main.js')],
+      {
+        env: childEnv({
+          DATABASE_URL: database.url,
+          REDIS_URL: testRedisUrl(),
+          QUEUE_PREFIX: prefix,
+          REGISTRY_METRICS_PORT: '0',
+          SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs),
+          LOG_LEVEL: 'info',
+        }),
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    children.push(child);
+    const exit = once(child, 'exit').then(([code]) => code as number | null);
+    const lines: Record<string, unknown>[] = [];
+    if (child.stdout) {
+      createInterface({ input: child.stdout }).on('line', (text) => {
+        lines.push(JSON.parse(text) as Record<string, unknown>);
+      });
+    }
+    const line = (msg: string | RegExp) =>
+      eventually(
+        () => {
+          const text = (entry: Record<string, unknown>) => String(entry.msg);
+          const found = lines.find((entry) =>
+            typeof msg === 'string' ? text(entry) === msg : msg.test(text(entry)),
+          );
+          if (!found) {
+            throw new Error(
+              `no log line "${msg}" yet; got ${lines.map((l) => String(l.msg)).join(' | ')}`,
+            );
+          }
+          return found;
+        },
+        { timeoutMs: 20_000 },
+      );
+    await line('worker consuming registry');
+    const { url } = await line(/^metrics and health on /);
+    return { child, lines, line, exit, opsUrl: String(url) };
+  }
+
+  /** A registration whose custom runtime reads (and so locks) `profileId`. */
+  const registration = (workspaceId: string, profileId: string | null): RuntimeRegisterPayload => ({
+    workspaceId,
+    daemonId: `daemon-${randomUUID()}`,
+    legacyDaemonIds: [],
+    deviceName: 'build-host',
+    cliVersion: '1.0.0',
+    launchedBy: '',
+    runtimes: [{ name: 'Codex', type: 'codex', version: '1', status: 'online', profileId }],
+    ownerId: null,
+  });
+
+  /**
+   * Holds `FOR UPDATE` on a profile row in a transaction of the test's own, so a registration
+   * naming it blocks on `FOR KEY SHARE` until {@link QueryRunner.rollbackTransaction}.
+   */
+  async function lockProfile(profileId: string): Promise<QueryRunner> {
+    const runner = database.dataSource.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    await runner.query('SELECT id FROM runtime_profile WHERE id = $1 FOR UPDATE', [profileId]);
+    return runner;
+  }
+
+  /** Waits until the job is active and the worker's query waits on the test's lock. */
+  async function waitUntilBlocked(jobId: string): Promise<void> {
+    await eventually(
+      async () => {
+        expect(await registry.producer.queue.getJobState(jobId)).toBe('active');
+        const [row] = await database.dataSource.query<{ waiting: number }[]>(
+          `SELECT count(*)::int AS waiting FROM pg_stat_activity
+           WHERE datname = current_database() AND application_name = 'cp-registry-worker'
+             AND wait_event_type = 'Lock'`,
+        );
+        expect(row?.waiting).toBeGreaterThan(0);
+      },
+      { timeoutMs: 10_000 },
+    );
+  }
+
+  it('on SIGTERM stops taking jobs, finishes the active one, then exits 0', async () => {
+    const workspace = await insertWorkspace(database.db);
+    const profile = await insertRuntimeProfile(database.db, workspace.id);
+    const worker = await startWorker(20_000);
+    const lock = await lockProfile(profile.id);
+    let released = false;
+    try {
+      const active = await registry.producer.enqueue(
+        'runtime.register',
+        registration(workspace.id, profile.id),
+      );
+      await waitUntilBlocked(active);
+
+      worker.child.kill('SIGTERM');
+      await worker.line('worker stopping: no new jobs; finishing the active ones');
+      const late = await registry.producer.enqueue(
+        'runtime.register',
+        registration(workspace.id, null),
+      );
+      // Draining: alive, but no longer ready, so a load balancer or orchestrator looks elsewhere.
+      const ready = await fetch(`${worker.opsUrl}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(ReadinessResponse.parse(await ready.json()).down).toEqual(['worker']);
+      expect((await fetch(`${worker.opsUrl}/healthz`)).status).toBe(200);
+      expect(worker.child.exitCode).toBeNull();
+
+      await lock.rollbackTransaction();
+      released = true;
+      expect(await worker.exit).toBe(0);
+
+      expect(await registry.producer.queue.getJobState(active)).toBe('completed');
+      const job = await registry.producer.queue.getJob(active);
+      expect((job?.returnvalue as { runtimes: { profile_id: string }[] }).runtimes).toEqual([
+        expect.objectContaining({ profile_id: profile.id }),
+      ]);
+      expect(await registry.producer.queue.getJobState(late)).toBe('waiting');
+      expect(worker.lines.map((line) => line.msg)).toEqual(
+        expect.arrayContaining(['shutting down', 'job done', 'stopped']),
+      );
+    } finally {
+      if (!released) {
+        await lock.rollbackTransaction();
+      }
+      await lock.release();
+      await registry.producer.queue.drain();
+    }
+  });
+
+  it('exits 1 when the active job outlives SHUTDOWN_TIMEOUT_MS, leaving the job active, not failed', async () => {
+    const workspace = await insertWorkspace(database.db);
+    const profile = await insertRuntimeProfile(database.db, workspace.id);
+    const worker = await startWorker(500);
+    const lock = await lockProfile(profile.id);
+    try {
+      const active = await registry.producer.enqueue(
+        'runtime.register',
+        registration(workspace.id, profile.id),
+      );
+      await waitUntilBlocked(active);
+
+      worker.child.kill('SIGTERM');
+      expect(await worker.exit).toBe(1);
+      expect(worker.lines.map((line) => line.msg)).toContain('shutdown deadline passed; exiting');
+      expect(await registry.producer.queue.getJobState(active)).toBe('active');
+    } finally {
+      await lock.rollbackTransaction();
+      await lock.release();
+    }
+  });
+});
