@@ -10,6 +10,7 @@ import {
   Registry,
 } from 'prom-client';
 
+/** prom-client's registry, under the name the services use (no service imports prom-client). */
 export { Registry as MetricsRegistry } from 'prom-client';
 
 /**
