@@ -40,12 +40,8 @@ export function eventRoutes(feed: EventFeed, keepAliveMs = KEEP_ALIVE_MS): Route
       () => res.end(),
     );
     // Set before the history read: a client may leave while it runs, and must not leave its
-    // subscription (or a keep-alive timer) behind.
-    let keepAlive: NodeJS.Timeout | undefined;
-    res.on('close', () => {
-      clearInterval(keepAlive);
-      unsubscribe();
-    });
+    // subscription behind.
+    res.on('close', unsubscribe);
     let history: FeedEntry[];
     try {
       history = lastSent ? await feed.history(workspaceId, lastSent) : [];
@@ -68,7 +64,8 @@ export function eventRoutes(feed: EventFeed, keepAliveMs = KEEP_ALIVE_MS): Route
     });
     res.flushHeaders();
     res.write(': connected\n\n');
-    keepAlive = setInterval(() => res.write(': keep-alive\n\n'), keepAliveMs);
+    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), keepAliveMs);
+    res.on('close', () => clearInterval(keepAlive));
     history.forEach(send);
     live = true;
     pending.splice(0).forEach(send);
