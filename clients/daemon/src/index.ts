@@ -15,3 +15,7 @@ export * from './sleep';
 export * from './state';
 export * from './version';
 export * from './which';
+export * from './simulator/cli';
+export * from './simulator/progress';
+export * from './simulator/simulator';
+export * from './simulator/stats';
