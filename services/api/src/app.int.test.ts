@@ -139,6 +139,19 @@ describe('api', () => {
       }
       expect(sut.server.listening).toBe(false);
     });
+
+    it('refuses to start on a taken port with one line naming the port and its variable', async () => {
+      const first = await startApi(loadConfig({ DATABASE_URL: database.url, API_PORT: '0' }), log);
+      try {
+        const { port } = new URL(first.url);
+        const config = loadConfig({ DATABASE_URL: database.url, API_PORT: port });
+        await expect(startApi(config, log)).rejects.toThrow(
+          `cannot listen on 127.0.0.1:${port} (EADDRINUSE); set API_PORT`,
+        );
+      } finally {
+        await first.stop();
+      }
+    });
   });
 
   describe('main', () => {

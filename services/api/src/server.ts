@@ -7,7 +7,9 @@ import {
   createMetricsRegistry,
   type Logger,
   type MetricsRegistry,
+  describeCause,
   type Probe,
+  StartupError,
   type Stoppable,
 } from '@cp/platform';
 import {
@@ -172,13 +174,32 @@ export async function startApi(
   });
   const server = createServer(app);
   const drain = drainOnClose(server);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.http.port, config.http.host, () => {
-      server.off('error', reject);
-      resolve();
+  /** Closes what serving needs, in reverse order of opening. */
+  const closeConnections = async (): Promise<void> => {
+    await sampler.stop();
+    await relay.stop();
+    for (const access of [queues.registry, queues.cascade]) {
+      await access.outcomes.close();
+      await access.producer.close();
+    }
+    redis.disconnect();
+    await dataSource.destroy();
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.http.port, config.http.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    await feed.stop();
+    await closeConnections();
+    throw new StartupError(
+      `cannot listen on ${config.http.host}:${config.http.port} (${describeCause(err)}); set API_PORT`,
+    );
+  }
   const { port } = server.address() as AddressInfo;
   const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
   const url = `http://${host}:${port}`;
@@ -196,14 +217,7 @@ export async function startApi(
       queues.registry.outcomes.release();
       queues.cascade.outcomes.release();
       await closed;
-      await sampler.stop();
-      await relay.stop();
-      for (const access of [queues.registry, queues.cascade]) {
-        await access.outcomes.close();
-        await access.producer.close();
-      }
-      redis.disconnect();
-      await dataSource.destroy();
+      await closeConnections();
     },
   };
 }
