@@ -136,3 +136,32 @@ export function failStartup(log: Logger, err: unknown): never {
   }
   process.exit(1);
 }
+
+/** Closes what a start-up opened, newest first. */
+export interface Closer {
+  /** Records how to close something just opened. */
+  add(close: () => unknown): void;
+  /**
+   * Closes everything recorded, newest first, once: a second call finds nothing left, so a
+   * failed start and a later stop may both call it.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * A {@link Closer}: a start-up records each connection as it opens it, and closes them all when
+ * a later step fails or the process stops, so a failed start leaves nothing open.
+ */
+export function createCloser(): Closer {
+  const opened: (() => unknown)[] = [];
+  return {
+    add: (close) => {
+      opened.push(close);
+    },
+    close: async () => {
+      for (const close of opened.splice(0).reverse()) {
+        await close();
+      }
+    },
+  };
+}

@@ -1,5 +1,5 @@
 import { connectDataSource, createDb, type Db } from '@cp/db';
-import { createLogger, createMetricsRegistry, type Logger } from '@cp/platform';
+import { createCloser, createLogger, createMetricsRegistry, type Logger } from '@cp/platform';
 import {
   connectRedis,
   createProducer,
@@ -56,13 +56,17 @@ export async function startCascadeWorker(
     poolSize: config.database.poolSize,
     applicationName: 'cp-cascade-worker',
   });
+  const opened = createCloser();
+  opened.add(() => dataSource.destroy());
   try {
     const redis = await connectRedis(config.redis.url, 'producer', log);
+    opened.add(() => redis.disconnect());
     const cascade = createProducer('cascade', {
       connection: redis,
       prefix: config.queue.prefix,
       log,
     });
+    opened.add(() => cascade.close());
     const db = createDb(dataSource);
     const relay = startOutboxRelay({
       source: db.outbox,
@@ -70,6 +74,7 @@ export async function startCascadeWorker(
       log,
       observeLag: createRelayLagMetric(metrics),
     });
+    opened.add(() => relay.stop());
     const deps: CascadeDeps = {
       db,
       relay,
@@ -82,19 +87,19 @@ export async function startCascadeWorker(
       concurrency: config.worker.concurrency,
       log,
       metrics,
-      onStop: async () => {
-        await relay.stop();
-        await cascade.close();
-        redis.disconnect();
-        await dataSource.destroy();
-      },
+      onStop: () => opened.close(),
     });
-    // Upserting is idempotent: every cascade worker does it, one schedule results.
-    await cascade.queue.upsertJobScheduler(
-      'profile.sweep-deletions',
-      { every: config.sweep.intervalMs },
-      { name: 'profile.sweep-deletions', data: {} },
-    );
+    try {
+      // Upserting is idempotent: every cascade worker does it, one schedule results.
+      await cascade.queue.upsertJobScheduler(
+        'profile.sweep-deletions',
+        { every: config.sweep.intervalMs },
+        { name: 'profile.sweep-deletions', data: {} },
+      );
+    } catch (err) {
+      await running.stop();
+      throw err;
+    }
     return await serveWorkerOps(running, {
       ops: config.ops,
       portVariable: 'CASCADE_METRICS_PORT',
@@ -104,9 +109,7 @@ export async function startCascadeWorker(
       log,
     });
   } catch (err) {
-    if (dataSource.isInitialized) {
-      await dataSource.destroy();
-    }
+    await opened.close();
     throw err;
   }
 }

@@ -1,5 +1,5 @@
 import { connectDataSource, createDb } from '@cp/db';
-import { createLogger, createMetricsRegistry, type Logger } from '@cp/platform';
+import { createCloser, createLogger, createMetricsRegistry, type Logger } from '@cp/platform';
 import {
   connectRedis,
   createBatchSizeMetric,
@@ -38,8 +38,11 @@ export async function startRegistryWorker(
     poolSize: config.database.poolSize,
     applicationName: 'cp-registry-worker',
   });
+  const opened = createCloser();
+  opened.add(() => dataSource.destroy());
   try {
     const redis = await connectRedis(config.redis.url, 'producer', log);
+    opened.add(() => redis.disconnect());
     const db = createDb(dataSource);
     const relay = startOutboxRelay({
       source: db.outbox,
@@ -47,6 +50,7 @@ export async function startRegistryWorker(
       log,
       observeLag: createRelayLagMetric(metrics),
     });
+    opened.add(() => relay.stop());
     const registrar = makeRegistrar(
       { db, log, relay },
       { ...config.batch, onFlush: createBatchSizeMetric(metrics) },
@@ -57,11 +61,7 @@ export async function startRegistryWorker(
       concurrency: config.worker.concurrency,
       log,
       metrics,
-      onStop: async () => {
-        await relay.stop();
-        redis.disconnect();
-        await dataSource.destroy();
-      },
+      onStop: () => opened.close(),
     });
     return await serveWorkerOps(running, {
       ops: config.ops,
@@ -72,9 +72,7 @@ export async function startRegistryWorker(
       log,
     });
   } catch (err) {
-    if (dataSource.isInitialized) {
-      await dataSource.destroy();
-    }
+    await opened.close();
     throw err;
   }
 }
