@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { connectDataSource, createDb } from '@cp/db';
+import { connectDataSource, createDb, type Db } from '@cp/db';
 import {
   createLogger,
   createMetricsRegistry,
   type Logger,
   type MetricsRegistry,
+  type Closer,
+  createCloser,
   describeCause,
   type Probe,
   StartupError,
@@ -71,14 +73,17 @@ async function openQueueAccess<Q extends QueueName>(
   redis: Redis,
   config: ApiConfig,
   log: Logger,
+  opened: Closer,
 ): Promise<QueueAccess<Q>> {
   const producer = createProducer(queue, { connection: redis, prefix: config.queue.prefix, log });
+  opened.add(() => producer.close());
   const outcomes = new JobOutcomes(
     producer.queue,
     await connectRedis(config.redis.url, 'worker', log),
     config.queue.prefix,
     log,
   );
+  opened.add(() => outcomes.close());
   await outcomes.ready();
   return { producer, outcomes };
 }
@@ -115,30 +120,42 @@ function opsOf(config: ApiConfig, metrics: MetricsRegistry, log: Logger): ApiOps
 /**
  * Connects to Postgres and Redis (one-line error if either is unreachable), then listens.
  * `stop()` stops accepting connections, lets in-flight requests finish, then closes the
- * connections in reverse order.
+ * connections in reverse order. A failed start closes what it opened.
  */
 export async function startApi(
   config: ApiConfig,
   log: Logger = createLogger('api', config.log.level),
   options: ApiProcessOptions = {},
 ): Promise<RunningApi> {
-  const metrics = options.metrics ?? createMetricsRegistry();
   const dataSource = await connectDataSource({
     url: config.database.url,
     poolSize: config.database.poolSize,
     applicationName: 'cp-api',
   });
-  let redis: Redis;
+  const opened = createCloser();
+  opened.add(() => dataSource.destroy());
   try {
-    redis = await connectRedis(config.redis.url, 'producer', log);
+    return await serve(config, log, options, createDb(dataSource), opened);
   } catch (err) {
-    await dataSource.destroy();
+    await opened.close();
     throw err;
   }
-  const db = createDb(dataSource);
+}
+
+/** The rest of {@link startApi} once Postgres is open; records what it opens in `opened`. */
+async function serve(
+  config: ApiConfig,
+  log: Logger,
+  options: ApiProcessOptions,
+  db: Db,
+  opened: Closer,
+): Promise<RunningApi> {
+  const metrics = options.metrics ?? createMetricsRegistry();
+  const redis = await connectRedis(config.redis.url, 'producer', log);
+  opened.add(() => redis.disconnect());
   const queues = {
-    registry: await openQueueAccess('registry', redis, config, log),
-    cascade: await openQueueAccess('cascade', redis, config, log),
+    registry: await openQueueAccess('registry', redis, config, log, opened),
+    cascade: await openQueueAccess('cascade', redis, config, log, opened),
   };
   const relay = startOutboxRelay({
     source: db.outbox,
@@ -146,19 +163,19 @@ export async function startApi(
     log,
     observeLag: createRelayLagMetric(metrics),
   });
+  opened.add(() => relay.stop());
   // Queue gauges come from this background reader, never from a scrape.
   const sampler = startQueueSampler(
     [queues.registry.producer.queue, queues.cascade.producer.queue],
-    {
-      registry: metrics,
-      log,
-    },
+    { registry: metrics, log },
   );
+  opened.add(() => sampler.stop());
   const feed = new EventFeed(
     await connectRedis(config.redis.url, 'worker', log),
     config.queue.prefix,
     log,
   );
+  opened.add(() => feed.stop());
   feed.start();
   const app = createApp({
     feed,
@@ -174,32 +191,19 @@ export async function startApi(
   });
   const server = createServer(app);
   const drain = drainOnClose(server);
-  /** Closes what serving needs, in reverse order of opening. */
-  const closeConnections = async (): Promise<void> => {
-    await sampler.stop();
-    await relay.stop();
-    for (const access of [queues.registry, queues.cascade]) {
-      await access.outcomes.close();
-      await access.producer.close();
-    }
-    redis.disconnect();
-    await dataSource.destroy();
-  };
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.http.port, config.http.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
+  await new Promise<void>((resolve, reject) => {
+    const fail = (err: unknown): void =>
+      reject(
+        new StartupError(
+          `cannot listen on ${config.http.host}:${config.http.port} (${describeCause(err)}); set API_PORT`,
+        ),
+      );
+    server.once('error', fail);
+    server.listen(config.http.port, config.http.host, () => {
+      server.off('error', fail);
+      resolve();
     });
-  } catch (err) {
-    await feed.stop();
-    await closeConnections();
-    throw new StartupError(
-      `cannot listen on ${config.http.host}:${config.http.port} (${describeCause(err)}); set API_PORT`,
-    );
-  }
+  });
   const { port } = server.address() as AddressInfo;
   const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
   const url = `http://${host}:${port}`;
@@ -217,7 +221,7 @@ export async function startApi(
       queues.registry.outcomes.release();
       queues.cascade.outcomes.release();
       await closed;
-      await closeConnections();
+      await opened.close();
     },
   };
 }
