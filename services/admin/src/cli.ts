@@ -216,7 +216,7 @@ function describeDemoSeed(seed: DemoSeedResult): string {
   return [
     `Seeded the demo workspace "${DEMO_WORKSPACE_NAME}", owned by ${DEMO_OWNER_EMAIL}.`,
     toLines(seed).trimEnd(),
-    `token is ${DEMO_OWNER_EMAIL}'s personal token; daemon_token is the workspace's daemon token.`,
+    `token is ${DEMO_OWNER_EMAIL}'s personal token (an operator: it opens /admin/queues and /metrics); daemon_token is the workspace's daemon token.`,
     'These tokens are shown once and cannot be recovered: save them now.',
     '',
   ].join('\n');

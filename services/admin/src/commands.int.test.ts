@@ -316,6 +316,7 @@ describe('admin commands', () => {
         expect(workspace).toMatchObject({ name: 'Demo', slug: 'demo' });
         const owner = await empty.db.users.findByEmail(DEMO_OWNER_EMAIL);
         expect(owner?.id).toBe(sut?.user_id);
+        expect(owner?.isOperator).toBe(true);
         expect(await empty.db.members.findRole(workspace?.id ?? '', owner?.id ?? '')).toBe('owner');
         expect(sut?.token).toMatch(PAT);
         expect(sut?.daemon_token).toMatch(DAEMON_TOKEN);

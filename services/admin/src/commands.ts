@@ -118,8 +118,9 @@ export async function grantOperator(
 }
 
 /**
- * Seeds an empty database for `npm start`: workspace "Demo" owned by `demo@example.test`, a
- * personal token for the owner and a daemon token for the workspace (issued for the owner).
+ * Seeds an empty database for `npm start`: workspace "Demo" owned by `demo@example.test` (an
+ * operator, so the demo's dashboard and metrics open with its token), a personal token for the
+ * owner and a daemon token for the workspace (issued for the owner).
  * Returns null, writing nothing, when any workspace exists, so a rerun is harmless.
  */
 export function seedDemo(db: Db): Promise<DemoSeedResult | null> {
@@ -131,6 +132,8 @@ export function seedDemo(db: Db): Promise<DemoSeedResult | null> {
       name: DEMO_WORKSPACE_NAME,
       ownerEmail: DEMO_OWNER_EMAIL,
     });
+    // The demo's owner also runs it: the queue dashboard and /metrics open with its token.
+    await tx.users.grantOperator(created.user_id);
     const daemon = await tx.tokens.issue({
       kind: 'daemon',
       workspaceId: created.workspace_id,
