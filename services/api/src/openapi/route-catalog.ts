@@ -512,8 +512,9 @@ export const ROUTE_CATALOG: readonly RouteEntry[] = [
       requestParams: { header: PreferHeader },
       requestBody: jsonBody(
         RegisterRequestBody,
-        '`workspace_id`, `daemon_id` and at least one runtime are required; an entry with ' +
-          '`profile_id` registers that runtime profile.',
+        '`workspace_id`, `daemon_id` and at least one runtime or failed profile are required; ' +
+          'an entry with `profile_id` registers that runtime profile, and each ' +
+          '`failed_profiles` entry records its profile as an offline runtime with the reason.',
       ),
       responses: {
         '200': json(RegisterResponse, 'The registered runtime rows, in request order'),
