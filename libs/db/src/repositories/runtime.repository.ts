@@ -43,23 +43,36 @@ export class RuntimeRepository {
    * Marks the row seen now and online; `updated_at` moves only when the status flips, so the hot
    * path leaves it alone (as upstream's touch does). A failed-profile row (its command could not
    * be resolved) keeps its `offline`: only a registration that resolves the command revives it.
-   * Resolves to false when no such row is in the workspace.
+   *
+   * It never waits for a row lock: a row held by a registration (which stamps `last_seen_at`
+   * itself) or by a cascade (which is about to delete it, or refuses and leaves it) is skipped,
+   * so a deletion in progress cannot make heartbeats queue up and drain the pool. Resolves to
+   * false when no such row is in the workspace (as of the statement's start).
    */
   async recordHeartbeat(workspaceId: string, runtimeId: string): Promise<boolean> {
-    const rows = await sqlRows<{ id: string }>(
+    const [row] = await sqlRows<{ present: boolean }>(
       this.manager,
-      `UPDATE agent_runtime
-       SET last_seen_at = now(),
-           status = CASE WHEN metadata @> '{"runtime_profile_registration_error": true}'
-                         THEN status ELSE 'online' END,
-           updated_at = CASE WHEN status = 'online'
-                               OR metadata @> '{"runtime_profile_registration_error": true}'
-                             THEN updated_at ELSE now() END
-       WHERE id = $1 AND workspace_id = $2
-       RETURNING id`,
+      `WITH target AS (
+         SELECT id FROM agent_runtime
+         WHERE id = $1 AND workspace_id = $2
+         FOR NO KEY UPDATE SKIP LOCKED
+       ), touched AS (
+         UPDATE agent_runtime r
+         SET last_seen_at = now(),
+             status = CASE WHEN r.metadata @> '{"runtime_profile_registration_error": true}'
+                           THEN r.status ELSE 'online' END,
+             updated_at = CASE WHEN r.status = 'online'
+                                 OR r.metadata @> '{"runtime_profile_registration_error": true}'
+                               THEN r.updated_at ELSE now() END
+         FROM target WHERE r.id = target.id
+         RETURNING r.id
+       )
+       SELECT EXISTS (SELECT 1 FROM touched)
+           OR EXISTS (SELECT 1 FROM agent_runtime WHERE id = $1 AND workspace_id = $2)
+           AS present`,
       [runtimeId, workspaceId],
     );
-    return rows.length > 0;
+    return row?.present === true;
   }
 
   /** The workspace's runtimes, oldest first; only one owner's when `ownerId` is given. */

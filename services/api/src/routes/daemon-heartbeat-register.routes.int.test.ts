@@ -119,6 +119,28 @@ describe('daemon heartbeat and failed profiles', () => {
       expect((await livenessOf(runtime.id)).status).toBe('offline');
     });
 
+    it('answers at once while a cascade holds the row, without waiting for its lock', async () => {
+      const { workspace, token } = await daemonOfNewWorkspace();
+      const runtime = await insertRuntime(database.db, workspace.id, { status: 'online' });
+      const before = await livenessOf(runtime.id);
+      const holder = database.dataSource.createQueryRunner();
+      await holder.connect();
+      await holder.startTransaction();
+      try {
+        await holder.query('SELECT id FROM agent_runtime WHERE id = $1 FOR UPDATE', [runtime.id]);
+
+        // A beat that waited for the lock would never answer while it is held.
+        const res = await beat(token, { runtime_id: runtime.id }).timeout(10_000);
+
+        expect(res.status).toBe(200);
+        expect(HeartbeatResponse.parse(res.body).status).toBe('ok');
+      } finally {
+        await holder.rollbackTransaction();
+        await holder.release();
+      }
+      expect((await livenessOf(runtime.id)).last_seen_at).toEqual(before.last_seen_at);
+    });
+
     it('answers 404 runtime not found when the row is gone, so the daemon re-registers', async () => {
       const { token } = await daemonOfNewWorkspace();
 
