@@ -4,6 +4,7 @@ import {
   eventually,
   insertDaemonToken,
   insertMember,
+  insertRuntime,
   insertRuntimeProfile,
   insertWorkspace,
 } from '@cp/testing';
@@ -43,6 +44,7 @@ describe('request ids across the api and the workers', () => {
   });
 
   const app = () => system.buildApp({ log: createLogger('api', 'info', logs) });
+  const debugApp = () => system.buildApp({ log: createLogger('api', 'debug', logs) });
 
   it('logs a registration under the request id in the api and in the registry worker', async () => {
     const workspace = await insertWorkspace(system.database.db);
@@ -123,5 +125,31 @@ describe('request ids across the api and the workers', () => {
       expect(line).not.toContain(owner.token);
       expect(line).not.toContain('not-for-logs');
     }
+  });
+
+  it('logs answered heartbeats at debug and a gone runtime at info', async () => {
+    const workspace = await insertWorkspace(system.database.db);
+    const { token } = await insertDaemonToken(system.database.db, workspace.id);
+    const runtime = await insertRuntime(system.database.db, workspace.id);
+    const beat = async (runtimeId: string, status: number): Promise<string> => {
+      const requestId = randomUUID();
+      const res = await request(debugApp())
+        .post('/api/daemon/heartbeat')
+        .set('X-Request-ID', requestId)
+        .auth(token, { type: 'bearer' })
+        .send({ runtime_id: runtimeId });
+      expect(res.status).toBe(status);
+      return requestId;
+    };
+
+    const alive = await beat(runtime.id, 200);
+    const gone = await beat(randomUUID(), 404);
+
+    const levelOf = (requestId: string) =>
+      logs.of(requestId).find((line) => line.service === 'api' && 'res' in line)?.level;
+    await eventually(() => {
+      expect(levelOf(alive)).toBe(20);
+      expect(levelOf(gone)).toBe(30);
+    });
   });
 });
