@@ -1,4 +1,5 @@
 import { request as httpRequest, Agent, type IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
 import { RuntimeProfileJson } from '@cp/contracts';
 import { createLogger } from '@cp/platform';
 import {
@@ -106,6 +107,64 @@ describe(`${startApi.name} shutdown`, () => {
       }
       await lock.release();
       agent.destroy();
+    }
+  });
+
+  it('answers a request that arrives on a kept-alive connection while it drains', async () => {
+    const config = loadConfig({
+      DATABASE_URL: database.url,
+      REDIS_URL: testRedisUrl(),
+      QUEUE_PREFIX: prefix,
+      API_PORT: '0',
+    });
+    const sut = await startApi(config, createLogger('test', 'silent'));
+    const workspace = await insertWorkspace(database.db);
+    const owner = await insertMember(database.db, workspace.id, 'owner');
+    const profile = await insertRuntimeProfile(database.db, workspace.id);
+    const lock = database.dataSource.createQueryRunner();
+    await lock.connect();
+    await lock.startTransaction();
+    await lock.query('SELECT id FROM runtime_profile WHERE id = $1 FOR UPDATE', [profile.id]);
+    const { port } = new URL(sut.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    let received = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (received += chunk));
+    const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    try {
+      const body = JSON.stringify({ display_name: 'renamed while draining' });
+      socket.write(
+        `PATCH /api/workspaces/${workspace.id}/runtime-profiles/${profile.id} HTTP/1.1\r\n` +
+          `Host: 127.0.0.1\r\nAuthorization: Bearer ${owner.token}\r\n` +
+          `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n` +
+          body,
+      );
+      await eventually(async () => {
+        const [row] = await database.dataSource.query<{ waiting: number }[]>(
+          `SELECT count(*)::int AS waiting FROM pg_stat_activity
+           WHERE datname = current_database() AND application_name = 'cp-api'
+             AND wait_event_type = 'Lock'`,
+        );
+        expect(row?.waiting).toBe(1);
+      });
+
+      const stopped = sut.stop();
+      await eventually(() => expect(sut.server.listening).toBe(false));
+      // Pipelined behind the waiting PATCH: the api answers it within the request event.
+      socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+      await lock.commitTransaction();
+      await stopped;
+      await ended;
+
+      expect(received).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+      expect(received).toContain('renamed while draining');
+      expect(received.toLowerCase()).toContain('connection: close');
+    } finally {
+      if (lock.isTransactionActive) {
+        await lock.rollbackTransaction();
+      }
+      await lock.release();
+      socket.destroy();
     }
   });
 });

@@ -46,7 +46,9 @@ export interface RunningApi extends Stoppable {
 function drainOnClose(server: Server): () => void {
   const inFlight = new Set<ServerResponse>();
   let draining = false;
-  server.on('request', (_req, res: ServerResponse) => {
+  // Before the app's own listener: Express answers some requests within that same emit, and a
+  // header cannot be set once they are sent.
+  server.prependListener('request', (_req, res: ServerResponse) => {
     if (draining) {
       res.setHeader('Connection', 'close');
     }
