@@ -52,7 +52,8 @@ export function eventRoutes(feed: EventFeed, keepAliveMs = KEEP_ALIVE_MS): Route
         cause: err,
       });
     }
-    if (res.destroyed || req.destroyed) {
+    // Gone while the history was read: the client left, or the feed stopped (shutdown).
+    if (res.destroyed || req.destroyed || res.writableEnded) {
       return;
     }
 
