@@ -184,16 +184,82 @@ describe(`${makeRegistrar.name} with failed profiles`, () => {
     });
   });
 
-  describe('refusals, as for a custom entry: the registration writes nothing', () => {
-    it('refuses an unknown failed profile with 400 UNKNOWN_PROFILE', async () => {
+  describe('a failed profile that cannot be recorded is skipped, as upstream HEAD does', () => {
+    it('skips an unknown failed profile and registers the rest', async () => {
       const workspace = await insertWorkspace(db);
+
+      const response = await sut.register(
+        buildPayload(workspace.id, {
+          runtimes: [builtIn('claude')],
+          failedProfiles: [failure(randomUUID())],
+        }),
+      );
+
+      const rows = await rowsOf(workspace.id);
+      expect(rows.map((r) => [r.provider, r.profileId, r.status])).toEqual([
+        ['claude', null, 'online'],
+      ]);
+      expect(RegisterResponse.parse(response).runtimes.map((r) => r.id)).toEqual([rows[0]?.id]);
+    });
+
+    it("skips another workspace's profile, writing nothing in either workspace", async () => {
+      const workspace = await insertWorkspace(db);
+      const other = await insertWorkspace(db);
+      const foreign = await insertRuntimeProfile(db, other.id);
+
+      const response = await sut.register(
+        buildPayload(workspace.id, { failedProfiles: [failure(foreign.id)] }),
+      );
+
+      expect(RegisterResponse.parse(response).runtimes).toEqual([]);
+      expect(await rowsOf(workspace.id)).toEqual([]);
+      expect(await rowsOf(other.id)).toEqual([]);
+    });
+
+    it('skips a disabled failed profile', async () => {
+      const workspace = await insertWorkspace(db);
+      const disabled = await insertRuntimeProfile(db, workspace.id, { enabled: false });
+
+      await sut.register(
+        buildPayload(workspace.id, {
+          runtimes: [builtIn('claude')],
+          failedProfiles: [failure(disabled.id)],
+        }),
+      );
+
+      expect((await rowsOf(workspace.id)).map((r) => r.profileId)).toEqual([null]);
+    });
+
+    it('skips a failed profile being deleted, so no row can outlive it', async () => {
+      const workspace = await insertWorkspace(db);
+      const deleting = await insertRuntimeProfile(db, workspace.id);
+      const recorded = await insertRuntimeProfile(db, workspace.id);
+      await database.dataSource.query(
+        `UPDATE runtime_profile SET deletion_requested_at = now() WHERE id = $1`,
+        [deleting.id],
+      );
+
+      await sut.register(
+        buildPayload(workspace.id, {
+          failedProfiles: [failure(deleting.id), failure(recorded.id)],
+        }),
+      );
+
+      expect((await rowsOf(workspace.id)).map((r) => [r.profileId, r.status])).toEqual([
+        [recorded.id, 'offline'],
+      ]);
+    });
+
+    it('still refuses the whole registration for a refused runtimes entry', async () => {
+      const workspace = await insertWorkspace(db);
+      const recorded = await insertRuntimeProfile(db, workspace.id);
       const unknown = randomUUID();
 
       const err = await rejectionOf(
         sut.register(
           buildPayload(workspace.id, {
-            runtimes: [builtIn('claude')],
-            failedProfiles: [failure(unknown)],
+            runtimes: [builtIn('claude'), custom(unknown)],
+            failedProfiles: [failure(recorded.id)],
           }),
         ),
       );
@@ -202,59 +268,6 @@ describe(`${makeRegistrar.name} with failed profiles`, () => {
       expect(err).toMatchObject({
         code: 'UNKNOWN_PROFILE',
         message: MESSAGES.unknownProfile(unknown),
-      });
-      expect(await rowsOf(workspace.id)).toEqual([]);
-    });
-
-    it("refuses another workspace's profile as unknown", async () => {
-      const workspace = await insertWorkspace(db);
-      const other = await insertWorkspace(db);
-      const foreign = await insertRuntimeProfile(db, other.id);
-
-      const err = await rejectionOf(
-        sut.register(buildPayload(workspace.id, { failedProfiles: [failure(foreign.id)] })),
-      );
-
-      expect(err).toMatchObject({ code: 'UNKNOWN_PROFILE' });
-      expect(await rowsOf(workspace.id)).toEqual([]);
-      expect(await rowsOf(other.id)).toEqual([]);
-    });
-
-    it('refuses a disabled failed profile with 409 PROFILE_DISABLED', async () => {
-      const workspace = await insertWorkspace(db);
-      const disabled = await insertRuntimeProfile(db, workspace.id, { enabled: false });
-
-      const err = await rejectionOf(
-        sut.register(
-          buildPayload(workspace.id, {
-            runtimes: [builtIn('claude')],
-            failedProfiles: [failure(disabled.id)],
-          }),
-        ),
-      );
-
-      expect(err).toMatchObject({
-        code: 'PROFILE_DISABLED',
-        message: MESSAGES.profileDisabled(disabled.id),
-      });
-      expect(await rowsOf(workspace.id)).toEqual([]);
-    });
-
-    it('refuses a failed profile being deleted with 409 PROFILE_DELETING', async () => {
-      const workspace = await insertWorkspace(db);
-      const deleting = await insertRuntimeProfile(db, workspace.id);
-      await database.dataSource.query(
-        `UPDATE runtime_profile SET deletion_requested_at = now() WHERE id = $1`,
-        [deleting.id],
-      );
-
-      const err = await rejectionOf(
-        sut.register(buildPayload(workspace.id, { failedProfiles: [failure(deleting.id)] })),
-      );
-
-      expect(err).toMatchObject({
-        code: 'PROFILE_DELETING',
-        message: MESSAGES.profileDeleting(deleting.id),
       });
       expect(await rowsOf(workspace.id)).toEqual([]);
     });

@@ -3,6 +3,7 @@ import {
   buildEvent,
   type DomainEvent,
   type EventActor,
+  type FailedProfilePayload,
   MESSAGES,
   type RegisterResponse,
   type RuntimeRegisterPayload,
@@ -56,7 +57,7 @@ export function makeRegistrar(deps: RegistrarDeps, opts: MicroBatcherOptions): R
   const flush = async (items: RuntimeRegisterPayload[]): Promise<Settled<RegisterResponse>[]> => {
     let results: Settled<RegisterResponse>[];
     try {
-      results = await deps.db.transaction((tx) => registerBatch(tx, items));
+      results = await deps.db.transaction((tx) => registerBatch(tx, items, deps.log));
     } catch (err) {
       if (items.length === 1) {
         return [{ ok: false, error: err }];
@@ -68,7 +69,7 @@ export function makeRegistrar(deps: RegistrarDeps, opts: MicroBatcherOptions): R
       results = [];
       for (const item of items) {
         try {
-          results.push(...(await deps.db.transaction((tx) => registerBatch(tx, [item]))));
+          results.push(...(await deps.db.transaction((tx) => registerBatch(tx, [item], deps.log))));
         } catch (error) {
           results.push({ ok: false, error });
         }
@@ -84,38 +85,67 @@ export function makeRegistrar(deps: RegistrarDeps, opts: MicroBatcherOptions): R
 }
 
 /**
- * Why a registration is refused, checked entry by entry in request order and then failed
- * profile by failed profile; undefined if fine. A failed profile is held to the same rules as a
- * custom entry (upstream HEAD logs and skips one it cannot record): the registration stays
- * all-or-nothing, and the daemon, told which profile, refetches and retries without it.
+ * Why a registration is refused, checked entry by entry in request order; undefined if fine.
+ * Only `runtimes` entries count: a failed profile that cannot be recorded is skipped instead
+ * (see {@link recordableFailures}).
  */
 function refusalOf(
   payload: RuntimeRegisterPayload,
   profiles: Map<string, LockedProfile>,
 ): AppError | undefined {
-  const profileIds = [
-    ...payload.runtimes.flatMap((entry) => (entry.profileId === null ? [] : [entry.profileId])),
-    ...(payload.failedProfiles ?? []).map((failed) => failed.profileId),
-  ];
-  for (const profileId of profileIds) {
-    const profile = profiles.get(profileId);
+  for (const entry of payload.runtimes) {
+    if (entry.profileId === null) {
+      continue;
+    }
+    const profile = profiles.get(entry.profileId);
     if (!profile || profile.workspaceId !== payload.workspaceId) {
-      return new AppError('UNKNOWN_PROFILE', MESSAGES.unknownProfile(profileId));
+      return new AppError('UNKNOWN_PROFILE', MESSAGES.unknownProfile(entry.profileId));
     }
     if (!profile.enabled) {
-      return new AppError('PROFILE_DISABLED', MESSAGES.profileDisabled(profileId));
+      return new AppError('PROFILE_DISABLED', MESSAGES.profileDisabled(entry.profileId));
     }
     if (profile.deletionRequested) {
-      return new AppError('PROFILE_DELETING', MESSAGES.profileDeleting(profileId));
+      return new AppError('PROFILE_DELETING', MESSAGES.profileDeleting(entry.profileId));
     }
   }
   return undefined;
+}
+
+/**
+ * The failed profiles of a registration that get their offline row, with their locked profile.
+ * As upstream HEAD does, one that is unknown here, disabled or being deleted is skipped (and
+ * logged), not refused: the daemon cannot run it anyway, and refusing would cost it the
+ * runtimes it can run. Skipping writes nothing for that profile, so a deletion in progress
+ * still leaves no orphan row.
+ */
+function recordableFailures(
+  payload: RuntimeRegisterPayload,
+  profiles: Map<string, LockedProfile>,
+  log: Logger,
+): { failed: FailedProfilePayload; profile: LockedProfile }[] {
+  return (payload.failedProfiles ?? []).flatMap((failed) => {
+    const profile = profiles.get(failed.profileId);
+    if (
+      profile &&
+      profile.workspaceId === payload.workspaceId &&
+      profile.enabled &&
+      !profile.deletionRequested
+    ) {
+      return [{ failed, profile }];
+    }
+    log.info(
+      { workspaceId: payload.workspaceId, daemonId: payload.daemonId, profileId: failed.profileId },
+      'failed profile skipped: unknown, disabled or being deleted',
+    );
+    return [];
+  });
 }
 
 /** Registers `items` inside transaction `tx`; each item gets its own outcome. */
 async function registerBatch(
   tx: Db,
   items: RuntimeRegisterPayload[],
+  log: Logger,
 ): Promise<Settled<RegisterResponse>[]> {
   const profileIds = [
     ...new Set(
@@ -151,10 +181,9 @@ async function registerBatch(
           entry.profileId ? (profiles.get(entry.profileId)?.protocolFamily ?? null) : null,
         ),
       ),
-      failedRows: (item.failedProfiles ?? []).flatMap((failed) => {
-        const profile = profiles.get(failed.profileId);
-        return profile ? [toFailedUpsert(item, failed, profile)] : [];
-      }),
+      failedRows: recordableFailures(item, profiles, log).map(({ failed, profile }) =>
+        toFailedUpsert(item, failed, profile),
+      ),
     };
   });
 
