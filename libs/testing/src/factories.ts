@@ -119,10 +119,10 @@ export async function insertMember(
 export async function insertOperator(
   db: Db,
   over: Partial<NewUser> = {},
-): Promise<{ user: User; token: string }> {
+): Promise<{ user: User; token: string; tokenId: string }> {
   const user = await insertUser(db, { isOperator: true, ...over });
-  const { token } = await db.tokens.issue({ kind: 'pat', userId: user.id });
-  return { user, token };
+  const { token, row } = await db.tokens.issue({ kind: 'pat', userId: user.id });
+  return { user, token, tokenId: row.id };
 }
 
 /** A daemon token for `workspaceId`, optionally issued for a user. */

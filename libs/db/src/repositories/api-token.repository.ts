@@ -1,5 +1,5 @@
 import type { ApiTokenKind } from '@cp/contracts';
-import type { EntityManager } from 'typeorm';
+import { type EntityManager, IsNull } from 'typeorm';
 import { ApiToken } from '../entities';
 import { runSql } from '../sql';
 import { generateToken, hashToken } from '../tokens';
@@ -38,6 +38,11 @@ export class ApiTokenRepository {
   /** The token row with this hash, revoked or not, or null. */
   async findByHash(tokenHash: string): Promise<ApiToken | null> {
     return this.manager.findOneBy(ApiToken, { tokenHash });
+  }
+
+  /** Whether the token with this id exists and is not revoked. */
+  async isLive(tokenId: string): Promise<boolean> {
+    return this.manager.existsBy(ApiToken, { id: tokenId, revokedAt: IsNull() });
   }
 
   /**

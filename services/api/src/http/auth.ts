@@ -3,7 +3,7 @@ import { secretsEqual } from '@cp/platform';
 import type { Request, RequestHandler, Response } from 'express';
 import type { AuthService, Principal } from '../services/auth.service';
 import type { Membership } from './locals';
-import { type AdminSessions, readCookie, SESSION_COOKIE } from './session';
+import { type AdminSessions, readCookie, SESSION_COOKIE, type SessionOwner } from './session';
 
 /** Which credentials a route group accepts (spec §3.0): user routes take personal tokens only. */
 export type AuthMode = 'user' | 'daemon';
@@ -144,35 +144,39 @@ async function assertOperator(auth: AuthService, userId: string): Promise<void> 
 }
 
 /**
- * The operator a plain personal token belongs to (the dashboard login).
+ * The operator a plain personal token belongs to, and that token's id (the dashboard login).
  * @throws AppError 401 `invalid token` for an unknown, revoked or daemon token; 403 for a user
  *   who is not an operator.
  */
-export async function operatorOfToken(auth: AuthService, token: string): Promise<string> {
+export async function operatorOfToken(auth: AuthService, token: string): Promise<SessionOwner> {
   const check = await auth.authenticate(token);
   if (!check.ok || check.principal.kind !== 'user') {
     throw unauthenticated(MESSAGES.invalidToken);
   }
   await assertOperator(auth, check.principal.userId);
-  return check.principal.userId;
+  return { userId: check.principal.userId, tokenId: check.principal.tokenId };
 }
 
 /**
  * Operators only (the queue dashboard, `/metrics`): a bearer personal token of an operator, or,
  * without an `Authorization` header, a valid dashboard session cookie. No credentials, a bad
- * token or a forged or expired session is 401; a user who is not (or no longer) an operator is
- * 403, checked on every request.
+ * token, a forged or expired session, or one whose login token was revoked is 401; a user who
+ * is not (or no longer) an operator is 403. Both are checked on every request, through the
+ * auth cache (so they take effect within its few seconds).
  */
 export function requireOperator(auth: AuthService, sessions: AdminSessions): RequestHandler {
   return async (req, res, next) => {
     if (req.get('authorization') !== undefined) {
       await operatorOfToken(auth, bearerToken(req));
     } else {
-      const userId = sessions.verify(readCookie(req.get('cookie'), SESSION_COOKIE));
-      if (userId === undefined) {
+      const owner = sessions.verify(readCookie(req.get('cookie'), SESSION_COOKIE));
+      if (owner === undefined) {
         throw unauthenticated(MESSAGES.missingAuthorization);
       }
-      await assertOperator(auth, userId);
+      if (!(await auth.isTokenLive(owner.tokenId))) {
+        throw unauthenticated(MESSAGES.invalidToken);
+      }
+      await assertOperator(auth, owner.userId);
     }
     next();
   };

@@ -11,48 +11,61 @@ export interface AdminSessionOptions {
   ttlMs: number;
 }
 
+/** Who a session was issued to: the operator and the personal token they logged in with. */
+export interface SessionOwner {
+  userId: string;
+  /** The `api_token` id of the login token: revoking that token ends its sessions. */
+  tokenId: string;
+}
+
 /** Signed, expiring operator sessions: stateless, so any api replica with the secret accepts them. */
 export interface AdminSessions {
   readonly ttlMs: number;
-  /** A session value for `userId`, expiring `ttlMs` after `nowMs`. */
-  issue(userId: string, nowMs?: number): string;
-  /** The user a value was issued for, or undefined when it is forged, malformed or expired. */
-  verify(value: string | undefined, nowMs?: number): string | undefined;
+  /** A session value for `owner`, expiring `ttlMs` after `nowMs`. */
+  issue(owner: SessionOwner, nowMs?: number): string;
+  /** Whom a value was issued to, or undefined when it is forged, malformed or expired. */
+  verify(value: string | undefined, nowMs?: number): SessionOwner | undefined;
 }
 
 const VERSION = 'v1';
 
 /**
- * Sessions as `v1.<user id>.<expiry, unix seconds>.<HMAC-SHA256, base64url>`. Nothing is stored:
- * a session ends when it expires or the secret changes; a user who loses operator rights is
- * refused at once anyway, because every request re-checks `user.is_operator`.
+ * Sessions as `v1.<user id>.<token id>.<expiry, unix seconds>.<HMAC-SHA256, base64url>`.
+ * Nothing is stored: the signature proves the value; a session ends when it expires, when the
+ * secret changes, or (checked by the caller on every request, through the auth cache) when its
+ * login token is revoked or its user stops being an operator.
  */
 export function createAdminSessions(opts: AdminSessionOptions): AdminSessions {
-  const sign = (userId: string, expires: number): Buffer =>
-    createHmac('sha256', opts.secret).update(`${VERSION}.${userId}.${expires}`).digest();
+  const sign = (body: string): Buffer => createHmac('sha256', opts.secret).update(body).digest();
 
   return {
     ttlMs: opts.ttlMs,
-    issue: (userId, nowMs = Date.now()) => {
+    issue: ({ userId, tokenId }, nowMs = Date.now()) => {
       const expires = Math.floor((nowMs + opts.ttlMs) / 1000);
-      return `${VERSION}.${userId}.${expires}.${sign(userId, expires).toString('base64url')}`;
+      const body = `${VERSION}.${userId}.${tokenId}.${expires}`;
+      return `${body}.${sign(body).toString('base64url')}`;
     },
     verify: (value, nowMs = Date.now()) => {
       const parts = (value ?? '').split('.');
-      if (parts.length !== 4 || parts[0] !== VERSION) {
+      if (parts.length !== 5 || parts[0] !== VERSION) {
         return undefined;
       }
-      const [, userId = '', expiresText = '', mac = ''] = parts;
+      const [, userId = '', tokenId = '', expiresText = '', mac = ''] = parts;
       const expires = Number(expiresText);
-      if (userId === '' || !/^\d+$/.test(expiresText) || expires * 1000 <= nowMs) {
+      if (
+        userId === '' ||
+        tokenId === '' ||
+        !/^\d+$/.test(expiresText) ||
+        expires * 1000 <= nowMs
+      ) {
         return undefined;
       }
-      const expected = sign(userId, expires);
+      const expected = sign(parts.slice(0, 4).join('.'));
       const offered = Buffer.from(mac, 'base64url');
       if (offered.length !== expected.length || !timingSafeEqual(offered, expected)) {
         return undefined;
       }
-      return userId;
+      return { userId, tokenId };
     },
   };
 }

@@ -151,7 +151,7 @@ describe('admin routes', () => {
 
     it('refuses it without a session (401), to a forged one (401) and to a non-operator (403)', async () => {
       expect(errorOf(await request(app).get('/admin/queues'))).toMatchObject({ status: 401 });
-      const forged = `${SESSION_COOKIE}=v1.00000000-0000-4000-8000-000000000000.99999999999.AAAA`;
+      const forged = `${SESSION_COOKIE}=v1.00000000-0000-4000-8000-000000000000.00000000-0000-4000-8000-000000000000.99999999999.AAAA`;
       expect(errorOf(await request(app).get('/admin/queues').set('Cookie', forged))).toEqual({
         status: 401,
         code: 'UNAUTHENTICATED',
@@ -165,13 +165,30 @@ describe('admin routes', () => {
     });
 
     it('refuses an expired session', async () => {
-      const { user } = await insertOperator(database.db);
+      const { user, tokenId } = await insertOperator(database.db);
       const sessions = createAdminSessions({ secret: ops.sessionSecret, ttlMs: ops.sessionTtlMs });
-      const expired = sessions.issue(user.id, Date.now() - ops.sessionTtlMs - 1_000);
+      const expired = sessions.issue(
+        { userId: user.id, tokenId },
+        Date.now() - ops.sessionTtlMs - 1_000,
+      );
       const res = await request(app)
         .get('/admin/queues')
         .set('Cookie', `${SESSION_COOKIE}=${expired}`);
       expect(errorOf(res)).toMatchObject({ status: 401 });
+    });
+
+    it('ends the sessions of a login token once that token is revoked', async () => {
+      const { token, tokenId } = await insertOperator(database.db);
+      const { cookie } = await login(token);
+      await database.db.tokens.revoke(tokenId);
+
+      const res = await request(app).get('/admin/queues').set('Cookie', cookie);
+
+      expect(errorOf(res)).toEqual({
+        status: 401,
+        code: 'UNAUTHENTICATED',
+        error: MESSAGES.invalidToken,
+      });
     });
 
     it('keeps a session valid across a restart with the same secret, not with another', async () => {

@@ -129,10 +129,10 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
   });
 
   router.post('/admin/login', async (req, res) => {
-    const userId = await operatorOfToken(deps.auth, await loginToken(req, res));
+    const owner = await operatorOfToken(deps.auth, await loginToken(req, res));
     noStore(res).append(
       'Set-Cookie',
-      sessionCookie(deps.sessions.issue(userId), deps.sessions.ttlMs, deps.cookie),
+      sessionCookie(deps.sessions.issue(owner), deps.sessions.ttlMs, deps.cookie),
     );
     if (isForm(req)) {
       res.redirect(303, DASHBOARD_PATH);

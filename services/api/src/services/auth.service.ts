@@ -36,6 +36,7 @@ export class AuthService {
   private readonly tokens: TtlCache<string, TokenCheck>;
   private readonly roles: TtlCache<string, MemberRole | null>;
   private readonly operators: TtlCache<string, boolean>;
+  private readonly liveTokens: TtlCache<string, boolean>;
   private readonly lastTouched = new Map<string, number>();
 
   constructor(
@@ -46,6 +47,7 @@ export class AuthService {
     this.tokens = new TtlCache(opts.cacheTtlMs, opts.cacheMaxEntries);
     this.roles = new TtlCache(opts.cacheTtlMs, opts.cacheMaxEntries);
     this.operators = new TtlCache(opts.cacheTtlMs, opts.cacheMaxEntries);
+    this.liveTokens = new TtlCache(opts.cacheTtlMs, opts.cacheMaxEntries);
   }
 
   /** Checks a plain bearer token. Unknown, revoked and malformed tokens all fail alike. */
@@ -82,6 +84,16 @@ export class AuthService {
       this.operators.set(userId, operator);
     }
     return operator;
+  }
+
+  /** Whether token `tokenId` exists and is not revoked (a dashboard session's login token). */
+  async isTokenLive(tokenId: string): Promise<boolean> {
+    let live = this.liveTokens.get(tokenId);
+    if (live === undefined) {
+      live = await this.db.tokens.isLive(tokenId);
+      this.liveTokens.set(tokenId, live);
+    }
+    return live;
   }
 
   private async lookup(token: string, hash: string): Promise<TokenCheck> {
