@@ -3,7 +3,15 @@ import path from 'node:path';
 import { ErrorResponse, HealthResponse, ReadinessResponse } from '@cp/contracts';
 import { createLogger } from '@cp/platform';
 import { createRedisConnection, pingRedis } from '@cp/queue';
-import { childEnv, createTestDatabase, createTestRedis, type TestDatabase } from '@cp/testing';
+import {
+  childEnv,
+  createTestDatabase,
+  createTestQueuePrefix,
+  createTestRedis,
+  removeQueuePrefix,
+  type TestDatabase,
+  testRedisUrl,
+} from '@cp/testing';
 import type { Redis } from 'ioredis';
 import request from 'supertest';
 import type { ApiDeps } from './app';
@@ -107,6 +115,20 @@ describe('api', () => {
   });
 
   describe(startApi.name, () => {
+    const prefix = createTestQueuePrefix();
+    /** This file's database, the test Redis and a queue prefix of its own. */
+    const configOn = (port: string) =>
+      loadConfig({
+        DATABASE_URL: database.url,
+        REDIS_URL: testRedisUrl(),
+        QUEUE_PREFIX: prefix,
+        API_PORT: port,
+      });
+
+    afterAll(async () => {
+      await removeQueuePrefix(redis, prefix);
+    });
+
     it('refuses to start with an unreachable Redis, naming the URL', async () => {
       const config = loadConfig({
         DATABASE_URL: database.url,
@@ -129,8 +151,7 @@ describe('api', () => {
     });
 
     it('serves /readyz on a real port and stops cleanly', async () => {
-      const config = loadConfig({ DATABASE_URL: database.url, API_PORT: '0' });
-      const sut = await startApi(config, log);
+      const sut = await startApi(configOn('0'), log);
       try {
         const res = await fetch(`${sut.url}/readyz`);
         expect(res.status).toBe(200);
@@ -141,11 +162,10 @@ describe('api', () => {
     });
 
     it('refuses to start on a taken port with one line naming the port and its variable', async () => {
-      const first = await startApi(loadConfig({ DATABASE_URL: database.url, API_PORT: '0' }), log);
+      const first = await startApi(configOn('0'), log);
       try {
         const { port } = new URL(first.url);
-        const config = loadConfig({ DATABASE_URL: database.url, API_PORT: port });
-        await expect(startApi(config, log)).rejects.toThrow(
+        await expect(startApi(configOn(port), log)).rejects.toThrow(
           `cannot listen on 127.0.0.1:${port} (EADDRINUSE); set API_PORT`,
         );
       } finally {
