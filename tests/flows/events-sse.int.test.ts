@@ -14,6 +14,7 @@ import {
   insertWorkspace,
   removeQueuePrefix,
   type TestDatabase,
+  unused,
 } from '@cp/testing';
 import type { Redis } from 'ioredis';
 
@@ -98,7 +99,7 @@ describe('GET /api/workspaces/:id/events', () => {
       relay,
       feed,
       auth: DEFAULT_AUTH_OPTIONS,
-      queues: { registry: unusedQueue(), cascade: unusedQueue() },
+      queues: { registry: unused('the registry queue'), cascade: unused('the cascade queue') },
       registerWaitMs: 1_000,
       probes: {},
       readinessTimeoutMs: 500,
@@ -134,14 +135,6 @@ describe('GET /api/workspaces/:id/events', () => {
     redis.disconnect();
     await database.drop();
   });
-
-  function unusedQueue<T extends object>(): T {
-    return new Proxy({} as T, {
-      get: () => {
-        throw new Error('queues are not used here');
-      },
-    });
-  }
 
   async function createProfile(workspaceId: string, token: string, name: string): Promise<string> {
     const res = await fetch(`${base}/api/workspaces/${workspaceId}/runtime-profiles`, {

@@ -3,3 +3,4 @@ export * from './deferred';
 export * from './env';
 export * from './factories';
 export * from './queues';
+export * from './stand-ins';

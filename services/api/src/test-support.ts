@@ -1,24 +1,12 @@
 import { ErrorResponse } from '@cp/contracts';
 import type { Db } from '@cp/db';
 import { createLogger } from '@cp/platform';
-import type { OutboxRelay } from '@cp/queue';
+import { idleRelay, unused } from '@cp/testing';
 import type { Express } from 'express';
 import { type ApiDeps, createApp, DEFAULT_AUTH_OPTIONS } from './app';
 
 // Shared by the api's integration tests. Kept free of jest and supertest so it builds with the
 // service; nothing outside tests imports it.
-
-/** A relay that is never kicked into action: events stay in the outbox for tests to read. */
-export const idleRelay: Pick<OutboxRelay, 'kick'> = { kick: () => undefined };
-
-/** A stand-in for a dependency a test never uses: touching it fails the test loudly. */
-function unused<T extends object>(name: string): T {
-  return new Proxy({} as T, {
-    get: (_target, property) => {
-      throw new Error(`the test app has no ${name} (read ${String(property)})`);
-    },
-  });
-}
 
 /**
  * The api as the integration tests build it: a real database, silent logs, the default auth

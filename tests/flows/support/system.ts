@@ -4,7 +4,6 @@ import { createLogger, type Logger } from '@cp/platform';
 import {
   type EventFeed,
   EventStream,
-  type OutboxRelay,
   type RunningWorker,
   runQueueWorker,
   startOutboxRelay,
@@ -15,10 +14,12 @@ import {
   createTestQueueAccess,
   createTestQueuePrefix,
   createTestRedis,
+  idleRelay,
   removeQueuePrefix,
   type TestDatabase,
   type TestQueueAccess,
   testRedisUrl,
+  unused,
 } from '@cp/testing';
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
@@ -55,16 +56,6 @@ export interface FlowSystem {
   buildApp(overrides?: Partial<ApiDeps>): Express;
   stop(): Promise<void>;
 }
-
-/** A relay that never publishes: events stay in the outbox for the test to read. */
-const idleRelay: Pick<OutboxRelay, 'kick'> = { kick: () => undefined };
-
-/** These flows never open the event feed: touching it fails the test loudly. */
-const unusedFeed = new Proxy({} as EventFeed, {
-  get: () => {
-    throw new Error('the event feed is not used in this flow');
-  },
-});
 
 /**
  * Starts a flow's system in this process: a cloned database, a unique queue prefix, the queues,
@@ -121,7 +112,7 @@ export async function startFlowSystem(opts: FlowSystemOptions = {}): Promise<Flo
       relay,
       auth: DEFAULT_AUTH_OPTIONS,
       queues,
-      feed: unusedFeed,
+      feed: unused<EventFeed>('the event feed'),
       registerWaitMs: opts.registerWaitMs ?? 5_000,
       probes: {},
       readinessTimeoutMs: 500,
