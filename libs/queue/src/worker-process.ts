@@ -33,6 +33,14 @@ export interface ServeWorkerOpsOptions {
   log: Logger;
 }
 
+/** A readiness probe that passes while `worker` takes jobs (not while starting or stopping). */
+export function takingJobsProbe(worker: Pick<RunningWorker, 'isTakingJobs'>): Probe {
+  return () =>
+    worker.isTakingJobs()
+      ? Promise.resolve()
+      : Promise.reject(new Error('not taking jobs (starting or stopping)'));
+}
+
 /** How long each readiness probe of a worker may take. */
 const READINESS_TIMEOUT_MS = 1_000;
 
@@ -49,13 +57,7 @@ export async function serveWorkerOps(
   if (!opts.serve) {
     return { ...running, opsUrl: undefined };
   }
-  const probes: Record<string, Probe> = {
-    ...opts.probes,
-    worker: () =>
-      running.isTakingJobs()
-        ? Promise.resolve()
-        : Promise.reject(new Error('not taking jobs (starting or stopping)')),
-  };
+  const probes: Record<string, Probe> = { ...opts.probes, worker: takingJobsProbe(running) };
   let server;
   try {
     server = await startOpsServer({

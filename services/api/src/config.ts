@@ -1,6 +1,7 @@
 import {
   envFlag,
   envInt,
+  envPort,
   type Env,
   metricsEnvShape,
   parseEnv,
@@ -14,7 +15,7 @@ import { z } from 'zod';
 export const ApiEnv = z.object({
   ...sharedEnvShape,
   API_HOST: z.string().min(1).default('127.0.0.1'),
-  API_PORT: envInt(8080, 0).pipe(z.number().max(65535)),
+  API_PORT: envPort(8080),
   API_DB_POOL_SIZE: envInt(20),
   API_READINESS_TIMEOUT_MS: envInt(1_000),
   API_REGISTER_WAIT_MS: envInt(5_000, 0),

@@ -13,17 +13,11 @@ import {
   createLogger,
   createMetricsRegistry,
   failStartup,
-  type Probe,
   runMain,
   type Stoppable,
 } from '@cp/platform';
+import { takingJobsProbe } from '@cp/queue';
 import { loadRegistryWorkerConfig, startRegistryWorker } from '@cp/registry-worker';
-
-/** A readiness probe that a worker takes jobs. */
-const takingJobs =
-  (worker: { isTakingJobs(): boolean }): Probe =>
-  () =>
-    worker.isTakingJobs() ? Promise.resolve() : Promise.reject(new Error('not taking jobs'));
 
 async function startAll(): Promise<Stoppable> {
   const apiConfig = loadApiConfig();
@@ -53,7 +47,10 @@ async function startAll(): Promise<Stoppable> {
     started.push(
       await startApi(apiConfig, createLogger('api', apiConfig.log.level), {
         metrics,
-        probes: { 'registry-worker': takingJobs(registry), 'cascade-worker': takingJobs(cascade) },
+        probes: {
+          'registry-worker': takingJobsProbe(registry),
+          'cascade-worker': takingJobsProbe(cascade),
+        },
       }),
     );
   } catch (err) {
