@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { describeCause, StartupError } from './lifecycle';
-import { secretsEqual } from './metrics';
+import { secretsEqual } from './secrets';
 import { checkReadiness, type Probe } from './readiness';
 
 /** Options of {@link startOpsServer}. */
