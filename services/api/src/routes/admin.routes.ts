@@ -1,10 +1,7 @@
 import { AdminLoginBody, AppError, MESSAGES } from '@cp/contracts';
-import type { Producer, QueueName } from '@cp/queue';
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ExpressAdapter } from '@bull-board/express';
-import express, { type Request, type RequestHandler, type Response, Router } from 'express';
+import express, { type Request, type Response, Router } from 'express';
 import { operatorOfToken, requireOperator } from '../http/auth';
+import { DASHBOARD_PATH, lazyDashboard, type QueueHandle } from '../http/dashboard';
 import { readJsonBody } from '../http/json-body';
 import { routeTemplate } from '../http/metrics';
 import {
@@ -14,12 +11,6 @@ import {
   type SessionCookieOptions,
 } from '../http/session';
 import type { AuthService } from '../services/auth.service';
-
-/** A BullMQ queue handle, as a producer holds it. */
-type QueueHandle = Producer<QueueName>['queue'];
-
-/** Where the dashboard is served. */
-export const DASHBOARD_PATH = '/admin/queues';
 
 /** What the admin routes need. */
 export interface AdminRoutesDeps {
@@ -84,24 +75,6 @@ button { padding: .5rem; }
 </body>
 </html>
 `;
-
-/** Builds the BullMQ dashboard on its first request. */
-function lazyDashboard(queues: () => QueueHandle[]): RequestHandler {
-  let board: RequestHandler | undefined;
-  return (req, res, next) => {
-    if (!board) {
-      const adapter = new ExpressAdapter();
-      adapter.setBasePath(DASHBOARD_PATH);
-      createBullBoard({
-        queues: queues().map((queue) => new BullMQAdapter(queue)),
-        serverAdapter: adapter,
-        options: { uiConfig: { boardTitle: 'Control plane' } },
-      });
-      board = adapter.getRouter() as RequestHandler;
-    }
-    board(req, res, next);
-  };
-}
 
 /**
  * The queue dashboard and its login:
