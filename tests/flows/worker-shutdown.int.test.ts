@@ -216,4 +216,31 @@ describe('worker shutdown (separate process)', () => {
       await lock.release();
     }
   });
+
+  it('exits 1 at once on a second signal while the active job holds the stop', async () => {
+    const workspace = await insertWorkspace(database.db);
+    const profile = await insertRuntimeProfile(database.db, workspace.id);
+    const worker = await startWorker(60_000);
+    const lock = await lockProfile(profile.id);
+    try {
+      const active = await registry.producer.enqueue(
+        'runtime.register',
+        registration(workspace.id, profile.id),
+      );
+      await waitUntilBlocked(active);
+
+      worker.child.kill('SIGTERM');
+      await worker.line('shutting down');
+      worker.child.kill('SIGINT');
+
+      expect(await worker.exit).toBe(1);
+      expect(worker.lines.map((line) => line.msg)).toContain(
+        'second signal while stopping; exiting now',
+      );
+      expect(await registry.producer.queue.getJobState(active)).toBe('active');
+    } finally {
+      await lock.rollbackTransaction();
+      await lock.release();
+    }
+  });
 });

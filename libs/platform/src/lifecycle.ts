@@ -78,7 +78,8 @@ export interface RunMainOptions {
 /**
  * Runs a process: starts it, and on SIGTERM/SIGINT stops it (the returned `stop` is expected to
  * close in reverse start order). A {@link StartupError} or ConfigError prints one line and
- * exits 1; a stop that outlives `shutdownTimeoutMs` exits 1.
+ * exits 1; a stop that outlives `shutdownTimeoutMs` exits 1, and so does a second signal (an
+ * operator who wants it gone now).
  */
 export function runMain(start: () => Promise<Stoppable>, opts: RunMainOptions): void {
   const { log } = opts;
@@ -87,7 +88,8 @@ export function runMain(start: () => Promise<Stoppable>, opts: RunMainOptions): 
 
   const shutdown = (signal: string): void => {
     if (stopping) {
-      return;
+      log.warn({ signal }, 'second signal while stopping; exiting now');
+      process.exit(1);
     }
     stopping = true;
     log.info({ signal }, 'shutting down');
@@ -107,8 +109,8 @@ export function runMain(start: () => Promise<Stoppable>, opts: RunMainOptions): 
       },
     );
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
 
   start().then(
     (started) => {
