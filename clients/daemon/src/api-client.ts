@@ -9,7 +9,12 @@ import {
 } from '@cp/contracts';
 import type { z } from 'zod';
 import { parseRetryAfter } from './backoff';
-import type { HttpClient, HttpResponse } from './http';
+import {
+  apiPathOfLocation,
+  ForeignLocationError,
+  type HttpClient,
+  type HttpResponse,
+} from './http';
 import { DAEMON_VERSION } from './version';
 
 /** What a daemon sends to `POST /api/daemon/register` (the contract's input side). */
@@ -18,7 +23,11 @@ export type RegisterRequest = z.input<typeof RegisterRequestBody>;
 /** The routes a daemon calls, as named in hooks and statistics. */
 export type ApiRoute = 'profiles' | 'register' | 'operation' | 'heartbeat';
 
-/** An HTTP answer the daemon did not want: its status, the error body's sentence and code. */
+/**
+ * An HTTP answer the daemon did not want: its status, the error body's sentence and code. Also
+ * a 2xx it cannot use (a body that is not the contract's JSON: a proxy's HTML page, another
+ * server's shape; a `Location` to another origin), with that status and no code.
+ */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
 
@@ -72,14 +81,74 @@ function errorOf(route: ApiRoute, res: HttpResponse): ApiError {
   return new ApiError(route, res.status, message, code, parseRetryAfter(retryAfter, Date.now()));
 }
 
-function json(res: HttpResponse): unknown {
-  return JSON.parse(res.body) as unknown;
+const ROUTE_LINES: Record<ApiRoute, string> = {
+  profiles: 'GET /api/daemon/workspaces/{id}/runtime-profiles',
+  register: 'POST /api/daemon/register',
+  operation: 'GET /api/operations/{id}',
+  heartbeat: 'POST /api/daemon/heartbeat',
+};
+
+/** An answer the daemon cannot use, as an {@link ApiError} with its status and no code. */
+function unusable(route: ApiRoute, status: number, why: string): ApiError {
+  return new ApiError(
+    route,
+    status,
+    `unexpected answer to ${ROUTE_LINES[route]} (HTTP ${status}): ${why}`,
+    undefined,
+    undefined,
+  );
+}
+
+/** Checks `value` (an answer or part of one) against `schema`. @throws ApiError if it differs. */
+function parseValue<S extends z.ZodType>(
+  route: ApiRoute,
+  status: number,
+  schema: S,
+  value: unknown,
+  what = 'the body',
+): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const [issue] = parsed.error.issues;
+    const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+    throw unusable(
+      route,
+      status,
+      `${what} is not the expected shape (${where}${issue?.message ?? 'invalid'})`,
+    );
+  }
+  return parsed.data;
+}
+
+/** Parses a JSON body with `schema`. @throws ApiError when it is not JSON or not that shape. */
+function parseAnswer<S extends z.ZodType>(
+  route: ApiRoute,
+  res: HttpResponse,
+  schema: S,
+): z.output<S> {
+  let body: unknown;
+  try {
+    body = JSON.parse(res.body) as unknown;
+  } catch {
+    const type = res.headers['content-type'] ?? 'no content type';
+    throw unusable(route, res.status, `the body is not JSON (${type})`);
+  }
+  return parseValue(route, res.status, schema, body);
+}
+
+/**
+ * The register answer a succeeded operation carries in `result`.
+ * @throws ApiError (route `operation`, status 200) when it is not one.
+ */
+export function registerResultOf(operation: OperationJson): RegisterResponse {
+  return parseValue('operation', 200, RegisterResponse, operation.result, 'the result');
 }
 
 /**
  * The daemon's side of the api: the daemon profile list, registration, operations and the
  * heartbeat, with a bearer token (`mdt_...` or a member's `mul_...`). Network failures throw
- * {@link NetworkError}; answers are parsed with the contracts' schemas.
+ * {@link NetworkError}; answers are parsed with the contracts' schemas, and one that does not
+ * parse throws {@link ApiError} (never a `SyntaxError` or `ZodError`).
  */
 export class ApiClient {
   constructor(
@@ -115,7 +184,8 @@ export class ApiClient {
   /**
    * The enabled profiles of a workspace (spec §6.1):
    * `GET /api/daemon/workspaces/{id}/runtime-profiles`.
-   * @throws ApiError for any status but 200 (a 404 from a server without the route included).
+   * @throws ApiError for any status but 200 (a 404 from a server without the route included),
+   * and for a 200 that is not the list.
    */
   async listProfiles(workspaceId: string): Promise<DaemonProfileViewList> {
     const res = await this.send(
@@ -126,29 +196,51 @@ export class ApiClient {
     if (res.status !== 200) {
       throw errorOf('profiles', res);
     }
-    return DaemonProfileViewList.parse(json(res));
+    return parseAnswer('profiles', res, DaemonProfileViewList);
   }
 
-  /** `POST /api/daemon/register`: 200 with the rows, 202 with an operation, or a refusal. */
+  /**
+   * `POST /api/daemon/register`: 200 with the rows, 202 with an operation, or a refusal. The
+   * answer's `location` is an api path: a `Location` header is followed only on the server's
+   * own origin (see {@link apiPathOfLocation}).
+   * @throws ApiError for a 200 or 202 it cannot use (body, or `Location` to another origin).
+   */
   async register(request: RegisterRequest): Promise<RegisterAnswer> {
-    const res = await this.send('register', 'POST', '/api/daemon/register', request);
+    const path = '/api/daemon/register';
+    const res = await this.send('register', 'POST', path, request);
     if (res.status === 200) {
-      return { kind: 'registered', response: RegisterResponse.parse(json(res)) };
+      return { kind: 'registered', response: parseAnswer('register', res, RegisterResponse) };
     }
     if (res.status === 202) {
-      const { operation } = OperationResponse.parse(json(res));
-      const location =
-        res.headers.location ?? `/api/operations/${encodeURIComponent(operation.id)}`;
+      const { operation } = parseAnswer('register', res, OperationResponse);
+      const header = res.headers.location;
+      let location = `/api/operations/${encodeURIComponent(operation.id)}`;
+      if (header !== undefined) {
+        try {
+          location = apiPathOfLocation(this.http.baseUrl, path, header);
+        } catch (err) {
+          if (err instanceof ForeignLocationError) {
+            throw unusable('register', res.status, err.message);
+          }
+          throw err;
+        }
+      }
       return { kind: 'accepted', operation, location };
     }
     return { kind: 'refused', error: errorOf('register', res) };
   }
 
-  /** `GET` an operation by its `Location`. */
+  /**
+   * `GET` an operation by its api path (a register answer's `location`).
+   * @throws ApiError for a 200 that is not an operation.
+   */
   async getOperation(location: string): Promise<OperationAnswer> {
     const res = await this.send('operation', 'GET', location);
     if (res.status === 200) {
-      return { kind: 'operation', operation: OperationResponse.parse(json(res)).operation };
+      return {
+        kind: 'operation',
+        operation: parseAnswer('operation', res, OperationResponse).operation,
+      };
     }
     return { kind: 'refused', error: errorOf('operation', res) };
   }

@@ -29,10 +29,66 @@ export interface HttpClientOptions {
 /** One request. */
 export interface HttpRequest {
   method: 'GET' | 'POST';
-  /** Path and query, resolved against the server URL. */
+  /** An api path and query (`/api/...`), appended to the server URL's path prefix. */
   path: string;
   headers?: Record<string, string>;
   body?: string;
+}
+
+/** The server URL's path prefix without its trailing slash: `''` for `https://gw/`. */
+function pathPrefix(server: URL): string {
+  return server.pathname.replace(/\/+$/, '');
+}
+
+/**
+ * The URL of api path `apiPath` (`/api/...`, with its query) on `server`. The server URL's own
+ * path is a prefix, so an api behind a gateway at `https://gw/cp/` is reached at
+ * `https://gw/cp/api/...` (a plain `new URL(path, server)` would drop `/cp`). The server URL's
+ * query and fragment are ignored.
+ */
+export function apiUrl(server: URL, apiPath: string): URL {
+  const queryAt = apiPath.indexOf('?');
+  const path = queryAt < 0 ? apiPath : apiPath.slice(0, queryAt);
+  // Set as parts, never parsed as a reference: a path such as `//other/x` must not become a
+  // host.
+  const url = new URL(server.origin);
+  url.pathname = `${pathPrefix(server)}${path.startsWith('/') ? '' : '/'}${path}`;
+  url.search = queryAt < 0 ? '' : apiPath.slice(queryAt);
+  return url;
+}
+
+/** A `Location` the daemon will not follow: another origin, or not a URL at all. */
+export class ForeignLocationError extends Error {
+  override readonly name = 'ForeignLocationError';
+}
+
+/**
+ * The api path (as {@link apiUrl} takes it) that a `Location` header points to. The header is
+ * resolved as HTTP says, against the URL of the request it answered (`requestPath`); only a
+ * location on the server's own origin is followed, since the request carries the bearer token.
+ * A path under the server URL's prefix has the prefix removed; any other path on that origin is
+ * taken as an api path (an api behind a prefix-stripping gateway does not know the prefix and
+ * sends `/api/operations/{id}`).
+ * @throws ForeignLocationError for another origin (scheme, host or port) or an unparsable value.
+ */
+export function apiPathOfLocation(server: URL, requestPath: string, location: string): string {
+  let target: URL;
+  try {
+    target = new URL(location, apiUrl(server, requestPath));
+  } catch {
+    throw new ForeignLocationError(`unreadable Location: ${location}`);
+  }
+  if (target.origin !== server.origin) {
+    throw new ForeignLocationError(
+      `refusing to follow Location to another origin: ${target.origin} (server ${server.origin})`,
+    );
+  }
+  const prefix = pathPrefix(server);
+  const path =
+    prefix !== '' && target.pathname.startsWith(`${prefix}/`)
+      ? target.pathname.slice(prefix.length)
+      : target.pathname;
+  return `${path}${target.search}`;
 }
 
 /**
@@ -67,7 +123,7 @@ export class HttpClient {
 
   /** Sends a request and reads the whole answer. @throws NetworkError without an answer. */
   request(req: HttpRequest): Promise<HttpResponse> {
-    const url = new URL(req.path, this.baseUrl);
+    const url = apiUrl(this.baseUrl, req.path);
     return new Promise((resolve, reject) => {
       let started = 0;
       const outgoing = this.transport.request(
