@@ -1,5 +1,5 @@
-import { type OperationJson, RegisterResponse } from '@cp/contracts';
-import { type ApiClient, ApiError, type RegisterRequest } from './api-client';
+import { type ErrorCode, MESSAGES, type OperationJson, type RegisterResponse } from '@cp/contracts';
+import { type ApiClient, ApiError, type RegisterRequest, registerResultOf } from './api-client';
 import { type BackoffPolicy, DEFAULT_BACKOFF, retryDelayMs } from './backoff';
 import { NetworkError } from './http';
 import { type DaemonLogger, errorText } from './log';
@@ -8,14 +8,29 @@ import { realSleep, type Sleep } from './sleep';
 /** A registration that cannot succeed by retrying: a refusal, or retries used up. */
 export class RegistrationError extends Error {
   override readonly name = 'RegistrationError';
+  /** The error code of the last refusal, when the server sent one. */
+  readonly code: string | undefined;
 
   constructor(
     message: string,
-    /** The HTTP status of the last answer, when there was one. */
+    /** The HTTP status of the last answer, when there was one (none for a failed operation). */
     readonly status?: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; code?: string },
   ) {
-    super(message, options);
+    super(message, { cause: options?.cause });
+    this.code = options?.code;
+  }
+}
+
+/** A registration operation that ended `failed`: the worker's error code and sentence. */
+export class OperationFailedError extends Error {
+  override readonly name = 'OperationFailedError';
+
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
   }
 }
 
@@ -38,16 +53,32 @@ export const DEFAULT_REGISTRATION_POLICY: RegistrationPolicy = {
   followTimeoutMs: 120_000,
 };
 
+/** The calls a registration makes: {@link ApiClient}'s, or a test's stand-in. */
+export type RegistrationClient = Pick<ApiClient, 'register' | 'getOperation'>;
+
+/** A retry of the register loop, about to wait `waitMs` (the `register_retry` log line). */
+export interface RegisterRetry {
+  /** Failed tries in a row so far (1 for the first retry). */
+  attempt: number;
+  waitMs: number;
+  error: Error;
+  status: number | undefined;
+}
+
 /** What a registration needs besides its request. */
 export interface RegistrationSession {
-  client: ApiClient;
+  client: RegistrationClient;
   log: DaemonLogger;
   policy?: RegistrationPolicy;
   sleep?: Sleep;
   random?: () => number;
+  /** The clock the follow timeout is measured with (`Date.now` by default). */
+  now?: () => number;
   signal?: AbortSignal;
   /** Called when a registration was answered 202 and is being followed (statistics). */
   onAccepted?(operation: OperationJson): void;
+  /** Called before each backoff wait of the register loop (statistics). */
+  onRetry?(retry: RegisterRetry): void;
 }
 
 /**
@@ -70,41 +101,122 @@ export interface RegistrationResult {
   excluded: string[];
 }
 
-/** The operation error codes and the status the api gives each when it answers in time. */
-const OPERATION_ERROR_STATUS: Record<string, number> = {
-  VALIDATION_FAILED: 400,
-  UNKNOWN_PROFILE: 400,
-  WORKSPACE_NOT_FOUND: 404,
-  PROFILE_DISABLED: 409,
-  PROFILE_DELETING: 409,
-};
+/** A server's verdict on a register request: an HTTP error answer or a failed operation. */
+export interface Refusal {
+  /** The answer's HTTP status; undefined for a failed operation (its poll was a 200). */
+  status: number | undefined;
+  /** Our api's error code; upstream's bodies have none. */
+  code: string | undefined;
+  message: string;
+}
 
-type Step =
-  | { kind: 'done'; response: RegisterResponse; followed: boolean }
-  | { kind: 'retry'; error: Error; retryAfterMs?: number }
-  | { kind: 'refused'; error: ApiError };
+/** What to do about a {@link Refusal}. */
+export type RefusalDecision =
+  { kind: 'exclude'; profileId: string } | { kind: 'retry' } | { kind: 'final' };
 
 const isRetryableStatus = (status: number): boolean => status === 429 || status >= 500;
 
-/** The profile a 400/409 refused: one of the request's profile ids named in the sentence. */
-function refusedProfile(error: ApiError, request: RegisterRequest): string | undefined {
-  if (error.status !== 400 && error.status !== 409) {
+/** The worker refused one profile of the request: dropping it lets the rest register. */
+const PROFILE_REFUSAL_CODES: readonly string[] = [
+  'UNKNOWN_PROFILE',
+  'PROFILE_DISABLED',
+  'PROFILE_DELETING',
+] satisfies ErrorCode[];
+
+/** Clears by itself (Redis back, a transient fault): register again after a backoff. */
+const RETRYABLE_CODES: readonly string[] = ['QUEUE_UNAVAILABLE', 'INTERNAL'] satisfies ErrorCode[];
+
+/** The sentences naming a refused profile, each followed by its id (upstream's words). */
+const PROFILE_SENTENCE_PREFIXES = [
+  MESSAGES.unknownProfile(''),
+  MESSAGES.profileDisabled(''),
+  MESSAGES.profileDeleting(''),
+];
+
+/**
+ * The profile a refusal names, if the daemon sent it. The api's error body has no structured
+ * profile id (the code, the sentence, `details` only for validation), so the id is read from the
+ * sentence's known form, `unknown runtime profile: <id>` and the like, and must be one of
+ * `sentProfileIds` (those of the request's runtimes and failed profiles).
+ */
+export function refusedProfileId(
+  message: string,
+  sentProfileIds: readonly string[],
+): string | undefined {
+  const prefix = PROFILE_SENTENCE_PREFIXES.find((p) => message.startsWith(p));
+  if (prefix === undefined) {
     return undefined;
   }
-  const sent = [
-    ...(request.runtimes ?? []).map((r) => r.profile_id ?? ''),
-    ...(request.failed_profiles ?? []).map((f) => f.profile_id ?? ''),
-  ].filter((id) => id !== '');
-  const message = error.message.toLowerCase();
-  return sent.find((id) => message.includes(id.toLowerCase()));
+  const named = message.slice(prefix.length).trim().toLowerCase();
+  return sentProfileIds.find((id) => id.toLowerCase() === named);
 }
 
 /**
+ * The one decision on a refusal, for a direct HTTP answer and a failed operation alike:
+ * - `UNKNOWN_PROFILE`, `PROFILE_DISABLED`, `PROFILE_DELETING` naming a profile the daemon sent:
+ *   exclude it (final when the sentence names none of them);
+ * - `QUEUE_UNAVAILABLE`, `INTERNAL`: retry after a backoff;
+ * - no code: a failed operation retries (the worker died without a verdict); an HTTP answer
+ *   retries on 429 and 5xx, and a 400/409 naming a sent profile (upstream's api, whose bodies
+ *   carry the sentence alone) excludes it;
+ * - anything else (401, 403, 404 `workspace not found`, `VALIDATION_FAILED`, an unusable 2xx):
+ *   final.
+ */
+export function decideRefusal(
+  refusal: Refusal,
+  sentProfileIds: readonly string[],
+): RefusalDecision {
+  const { status, code, message } = refusal;
+  const exclude = (): RefusalDecision => {
+    const profileId = refusedProfileId(message, sentProfileIds);
+    return profileId === undefined ? { kind: 'final' } : { kind: 'exclude', profileId };
+  };
+  if (code !== undefined && PROFILE_REFUSAL_CODES.includes(code)) {
+    return exclude();
+  }
+  if (code !== undefined && RETRYABLE_CODES.includes(code)) {
+    return { kind: 'retry' };
+  }
+  if (status === undefined) {
+    return code === undefined ? { kind: 'retry' } : { kind: 'final' };
+  }
+  if (isRetryableStatus(status)) {
+    return { kind: 'retry' };
+  }
+  if (code === undefined && (status === 400 || status === 409)) {
+    return exclude();
+  }
+  return { kind: 'final' };
+}
+
+/** The profile ids a register request carries. */
+function sentProfileIds(request: RegisterRequest): string[] {
+  return [
+    ...(request.runtimes ?? []).map((r) => r.profile_id ?? ''),
+    ...(request.failed_profiles ?? []).map((f) => f.profile_id ?? ''),
+  ].filter((id) => id !== '');
+}
+
+type RefusalError = ApiError | OperationFailedError;
+
+const refusalOf = (error: RefusalError): Refusal => ({
+  status: error instanceof ApiError ? error.status : undefined,
+  code: error.code,
+  message: error.message,
+});
+
+type Step =
+  | { kind: 'done'; response: RegisterResponse; followed: boolean }
+  /** No verdict: the network, a follow timeout, a vanished operation. */
+  | { kind: 'retry'; error: Error; retryAfterMs?: number }
+  | { kind: 'refused'; error: RefusalError };
+
+/**
  * Registers, the way a daemon must in a fleet (ARCHITECTURE.md §1): 200 is done; 202 is
- * followed through `GET /api/operations/{id}` until the job ends; a 400/409 naming one of the
- * request's profiles drops that profile, refetches the profiles once and tries again at once;
- * 429, 5xx and network errors back off exponentially with jitter, never sooner than a
- * `Retry-After`. Anything else is final.
+ * followed through `GET /api/operations/{id}` until the job ends; a refusal is judged by
+ * {@link decideRefusal}: a refused profile is dropped, the profiles refetched once and the
+ * request sent again at once; 429, 5xx, `QUEUE_UNAVAILABLE`, `INTERNAL` and network errors
+ * back off exponentially with jitter, never sooner than a `Retry-After`. Anything else is final.
  * @throws RegistrationError when refused, or when `maxAttempts` retries in a row failed.
  */
 export async function registerWithRetries(
@@ -131,20 +243,34 @@ export async function registerWithRetries(
         excluded: [...excluded],
       };
     }
+    let retryAfterMs: number | undefined;
     if (step.kind === 'refused') {
-      const profileId = refusedProfile(step.error, request);
-      if (profileId === undefined || excluded.has(profileId)) {
-        throw new RegistrationError(step.error.message, step.error.status, { cause: step.error });
+      const refusal = refusalOf(step.error);
+      const decision = decideRefusal(refusal, sentProfileIds(request));
+      if (
+        decision.kind === 'final' ||
+        (decision.kind === 'exclude' && excluded.has(decision.profileId))
+      ) {
+        throw new RegistrationError(step.error.message, refusal.status, {
+          cause: step.error,
+          code: refusal.code,
+        });
       }
-      excluded.add(profileId);
-      log.warn('profile_refused', {
-        profile_id: profileId,
-        status: step.error.status,
-        reason: step.error.message,
-      });
-      request = await build({ refetch: !refetched, excluded });
-      refetched = true;
-      continue;
+      if (decision.kind === 'exclude') {
+        excluded.add(decision.profileId);
+        log.warn('profile_refused', {
+          profile_id: decision.profileId,
+          status: refusal.status,
+          code: refusal.code,
+          reason: refusal.message,
+        });
+        request = await build({ refetch: !refetched, excluded });
+        refetched = true;
+        continue;
+      }
+      retryAfterMs = step.error instanceof ApiError ? step.error.retryAfterMs : undefined;
+    } else {
+      retryAfterMs = step.retryAfterMs;
     }
     failures++;
     const status = step.error instanceof ApiError ? step.error.status : undefined;
@@ -152,17 +278,18 @@ export async function registerWithRetries(
       throw new RegistrationError(
         `registration failed after ${failures} attempts: ${errorText(step.error)}`,
         status,
-        { cause: step.error },
+        { cause: step.error, code: step.error instanceof ApiError ? step.error.code : undefined },
       );
     }
-    const waitMs = retryDelayMs(failures - 1, step.retryAfterMs, policy.backoff, random);
+    const waitMs = retryDelayMs(failures - 1, retryAfterMs, policy.backoff, random);
     log.warn('register_retry', {
       status,
       reason: errorText(step.error),
-      retry_after_ms: step.retryAfterMs,
+      retry_after_ms: retryAfterMs,
       attempt: failures,
       wait_ms: waitMs,
     });
+    session.onRetry?.({ attempt: failures, waitMs, error: step.error, status });
     await sleep(waitMs, signal);
   }
 }
@@ -182,15 +309,17 @@ async function attempt(
     if (err instanceof NetworkError) {
       return { kind: 'retry', error: err };
     }
+    if (err instanceof ApiError) {
+      // A 200 or 202 it cannot use: judged like any answer.
+      return { kind: 'refused', error: err };
+    }
     throw err;
   }
   switch (answer.kind) {
     case 'registered':
       return { kind: 'done', response: answer.response, followed: false };
     case 'refused':
-      return isRetryableStatus(answer.error.status)
-        ? { kind: 'retry', error: answer.error, retryAfterMs: answer.error.retryAfterMs }
-        : { kind: 'refused', error: answer.error };
+      return { kind: 'refused', error: answer.error };
     case 'accepted':
       session.log.info('register_accepted', { operation_id: answer.operation.id });
       session.onAccepted?.(answer.operation);
@@ -200,7 +329,9 @@ async function attempt(
 
 /**
  * Reads the operation at `location` until it ends. A vanished operation (404: expired, or
- * Redis lost) sends the daemon back to register again, which is idempotent.
+ * Redis lost) sends the daemon back to register again, which is idempotent; so does one still
+ * running after `followTimeoutMs`. Polls that fail (network, 429, 5xx) back off, at most
+ * `maxAttempts` in a row.
  */
 async function follow(
   session: RegistrationSession,
@@ -209,13 +340,14 @@ async function follow(
   random: () => number,
   location: string,
 ): Promise<Step> {
-  const deadline = Date.now() + policy.followTimeoutMs;
+  const now = session.now ?? Date.now;
+  const deadline = now() + policy.followTimeoutMs;
   let pauseMs = policy.pollMs.initial;
   let failures = 0;
   for (;;) {
     await sleep(pauseMs, session.signal);
     pauseMs = Math.min(policy.pollMs.max, Math.round(pauseMs * 1.5));
-    if (Date.now() > deadline) {
+    if (now() > deadline) {
       return {
         kind: 'retry',
         error: new Error(`operation ${location} did not end within ${policy.followTimeoutMs} ms`),
@@ -225,6 +357,9 @@ async function follow(
     try {
       answer = await session.client.getOperation(location);
     } catch (err) {
+      if (err instanceof ApiError) {
+        return { kind: 'refused', error: err };
+      }
       if (!(err instanceof NetworkError)) {
         throw err;
       }
@@ -254,14 +389,22 @@ async function follow(
     failures = 0;
     const { operation } = answer;
     if (operation.status === 'succeeded') {
-      return { kind: 'done', response: RegisterResponse.parse(operation.result), followed: true };
+      try {
+        return { kind: 'done', response: registerResultOf(operation), followed: true };
+      } catch (err) {
+        if (err instanceof ApiError) {
+          return { kind: 'refused', error: err };
+        }
+        throw err;
+      }
     }
     if (operation.status === 'failed') {
       const code = operation.error?.code;
       const message = operation.error?.message ?? 'the registration failed';
-      const status = (code !== undefined ? OPERATION_ERROR_STATUS[code] : undefined) ?? 500;
-      const error = new ApiError('operation', status, message, code, undefined);
-      return isRetryableStatus(status) ? { kind: 'retry', error } : { kind: 'refused', error };
+      return {
+        kind: 'refused',
+        error: new OperationFailedError(message, code === '' ? undefined : code),
+      };
     }
   }
 }
