@@ -97,7 +97,7 @@ export class Daemon {
   constructor(private readonly opts: DaemonOptions) {
     this.http = new HttpClient(opts.server, { maxSockets: opts.maxSockets ?? 4 });
     this.client = new ApiClient(this.http, opts.token);
-    this.state = new DaemonState(opts.stateDir);
+    this.state = new DaemonState(opts.stateDir, opts.log);
     this.log = opts.log;
     this.sleep = opts.sleep ?? realSleep;
     this.tools = opts.tools ?? {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { isUuid } from '@cp/contracts';
 import { z } from 'zod';
 import { RegistrationRecord } from './bookkeeping';
+import { type DaemonLogger, errorText, silentLogger } from './log';
 
 const ID_FILE = 'daemon.id';
 const LEGACY_FILE = 'legacy-daemon-ids';
@@ -29,13 +30,31 @@ async function writeAtomically(file: string, text: string): Promise<void> {
   await rename(temp, file);
 }
 
+/** A state file that exists but cannot be read as its schema (corrupt, or an older shape). */
+export class StateFileError extends Error {
+  override readonly name = 'StateFileError';
+}
+
+/** The first problem of a parse failure, in one line. */
+function problemOf(err: unknown): string {
+  if (err instanceof z.ZodError) {
+    const [issue] = err.issues;
+    const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+    return `not a registrations file (${where}${issue?.message ?? 'invalid'})`;
+  }
+  return errorText(err);
+}
+
 /**
  * The daemon's state directory: its persistent id (`daemon.id`), earlier ids to merge
  * (`legacy-daemon-ids`, one per line) and its last registration per workspace
  * (`registrations.json`).
  */
 export class DaemonState {
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    private readonly log: DaemonLogger = silentLogger,
+  ) {}
 
   /**
    * The daemon id: the UUID in `daemon.id`, created on first use. A file holding something
@@ -86,18 +105,41 @@ export class DaemonState {
     await writeAtomically(file, `${[...new Set([...existing, ...ids])].join('\n')}\n`);
   }
 
-  /** Every workspace's last registration (none before the first `run`). */
+  /**
+   * Every workspace's last registration (none before the first `run`).
+   * @throws StateFileError when `registrations.json` is not valid JSON of the current shape.
+   */
   async registrations(): Promise<RegistrationRecord[]> {
-    const text = await readText(path.join(this.dir, REGISTRATIONS_FILE));
-    return text === undefined ? [] : Object.values(Registrations.parse(JSON.parse(text)));
+    const file = path.join(this.dir, REGISTRATIONS_FILE);
+    const text = await readText(file);
+    if (text === undefined) {
+      return [];
+    }
+    try {
+      return Object.values(Registrations.parse(JSON.parse(text)));
+    } catch (err) {
+      throw new StateFileError(`cannot read ${file}: ${problemOf(err)}`, { cause: err });
+    }
   }
 
-  /** Replaces the record of `record.workspace_id`, keeping the other workspaces'. */
+  /**
+   * Replaces the record of `record.workspace_id`, keeping the other workspaces'. A file that
+   * cannot be read (corrupt, or written by an older daemon) is logged in one line
+   * (`registrations_reset`) and replaced: the registration the server just accepted must not
+   * fail for it, and the file is rewritten at every registration anyway.
+   */
   async saveRegistration(record: RegistrationRecord): Promise<void> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    const all = Object.fromEntries(
-      (await this.registrations()).map((r) => [r.workspace_id, r] as const),
-    );
+    let records: RegistrationRecord[] = [];
+    try {
+      records = await this.registrations();
+    } catch (err) {
+      if (!(err instanceof StateFileError)) {
+        throw err;
+      }
+      this.log.warn('registrations_reset', { reason: err.message });
+    }
+    const all = Object.fromEntries(records.map((r) => [r.workspace_id, r] as const));
     all[record.workspace_id] = record;
     await writeAtomically(
       path.join(this.dir, REGISTRATIONS_FILE),
