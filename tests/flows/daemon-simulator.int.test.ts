@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { MESSAGES } from '@cp/contracts';
 import { runSimulatorCli, type SimulationSummary } from '@cp/daemon';
 import {
   insertDaemonToken,
@@ -93,6 +94,7 @@ describe('daemon simulator', () => {
       registered: 12,
       failed: 0,
       runtimeRows: 36,
+      retries: 0,
       errors: {},
     });
     expect(run.summary?.statusCodes.register).toEqual({ '200': 12 });
@@ -142,6 +144,45 @@ describe('daemon simulator', () => {
       expect(run.summary?.statusCodes.register).toEqual({ '202': 10 });
     }
     expect(await rowCount(workspaceId)).toBe(20);
+  });
+
+  it('counts the retries of daemons answered 503', async () => {
+    const { workspaceId, token } = await workspaceWithProfiles(1);
+    // The api's own 503 body; `Retry-After: 0` keeps the waits to the short default backoff.
+    let unavailable = 2;
+    const flaky = await listen((req, res) => {
+      if (req.method === 'POST' && req.url === '/api/daemon/register' && unavailable > 0) {
+        unavailable--;
+        res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '0' });
+        res.end(JSON.stringify({ error: MESSAGES.queueUnavailable, code: 'QUEUE_UNAVAILABLE' }));
+        return;
+      }
+      system.app(req, res);
+    });
+    try {
+      const run = await simulate([
+        '--server',
+        flaky.url.href,
+        '--token',
+        token,
+        '--workspace',
+        workspaceId,
+        '--daemons',
+        '3',
+        '--concurrency',
+        '3',
+        '--runtimes',
+        '2',
+        '--custom-profiles',
+        '1',
+      ]);
+
+      expect(run.code).toBe(0);
+      expect(run.summary).toMatchObject({ registered: 3, failed: 0, retries: 2 });
+      expect(run.summary?.statusCodes.register).toEqual({ '200': 3, '503': 2 });
+    } finally {
+      await flaky.close();
+    }
   });
 
   it('refuses to start with too few profiles, as a usage error', async () => {

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { AgentRuntimeList } from '@cp/contracts';
+import { AgentRuntimeList, RuntimeProfileJson } from '@cp/contracts';
 import {
   ApiClient,
   DaemonState,
@@ -29,7 +29,8 @@ import { type FlowSystem, startFlowSystem } from './support/system';
 /**
  * The daemon against the real api over HTTP (upstream's daemon tests, spec §7.2, and more).
  * A recorder in front of the api notes each request line and can act just before a register
- * request reaches the api; it never answers for it.
+ * request reaches the api; it never answers for it. For chosen workspaces it stands in for an
+ * older api or a proxy on the profile list (a 404, or a 200 that is not the list).
  */
 describe('daemon against the api', () => {
   let system: FlowSystem;
@@ -40,11 +41,13 @@ describe('daemon against the api', () => {
   let beforeNextRegister: (() => Promise<void>) | undefined;
   /** Workspaces whose profile list is served as by an api built before that route existed. */
   const olderServerFor = new Set<string>();
+  /** Workspaces whose profile list is answered 200 with this body (a proxy's page, a new shape). */
+  const unreadableProfilesFor = new Map<string, { type: string; body: string }>();
 
   /** The recorder around an api (see the describe's comment). */
   function recorded(app: Express): Express {
     const outer = express();
-    outer.use(async (req, _res, next) => {
+    outer.use(async (req, res, next) => {
       seen.push(`${req.method} ${req.originalUrl}`);
       const hook = beforeNextRegister;
       if (req.method === 'POST' && req.path === '/api/daemon/register' && hook) {
@@ -56,6 +59,11 @@ describe('daemon against the api', () => {
       const match = /^\/api\/daemon\/workspaces\/([^/]+)\/runtime-profiles$/.exec(req.path);
       if (match?.[1] !== undefined && olderServerFor.has(match[1])) {
         req.url = `/api/daemon/workspaces/${match[1]}/runtime-profiles-unknown-here`;
+      }
+      const unreadable = match?.[1] === undefined ? undefined : unreadableProfilesFor.get(match[1]);
+      if (unreadable) {
+        res.status(200).type(unreadable.type).send(unreadable.body);
+        return;
       }
       next();
     });
@@ -274,6 +282,38 @@ describe('daemon against the api', () => {
     });
   });
 
+  it.each([
+    ['an HTML page (a proxy)', 'text/html', '<!doctype html><title>Sign in</title>', 'not JSON'],
+    [
+      'another shape (a newer server)',
+      'application/json',
+      '{"workspace_id": "w", "runtime_profiles": {"items": []}}',
+      'not the expected shape',
+    ],
+  ])(
+    'registers the built-ins alone when the profile list is a 200 it cannot read: %s',
+    async (_what, type, body, why) => {
+      const { workspace, connect } = await fixture();
+      unreadableProfilesFor.set(workspace.id, { type, body });
+      await insertRuntimeProfile(database.db, workspace.id, { commandName: 'company-codex' });
+      await host.addCli('company-codex', '1.0.0');
+      await host.addCli('claude', '2.1.5 (Claude Code)');
+
+      const outcome = await host.daemon(connect).run({ once: true });
+
+      expect(outcome.request.runtimes).toEqual([
+        { name: 'Claude (flowhost)', type: 'claude', version: '2.1.5', status: 'online' },
+      ]);
+      expect(outcome.response.runtimes).toEqual([
+        expect.objectContaining({ provider: 'claude', profile_id: null }),
+      ]);
+      const unavailable = host.records.filter((r) => r.event === 'profiles_unavailable');
+      expect(unavailable.map((r) => r.fields)).toEqual([
+        { status: 200, reason: expect.stringContaining(why) as unknown },
+      ]);
+    },
+  );
+
   it('resolves runtime → argv from its state after the run: custom, built-in, unknown', async () => {
     const { workspace, connect } = await fixture();
     const profile = await insertRuntimeProfile(database.db, workspace.id, {
@@ -338,6 +378,7 @@ describe('daemon against the api', () => {
     expect(host.records.find((r) => r.event === 'profile_refused')?.fields).toEqual({
       profile_id: disabled.id,
       status: 409,
+      code: 'PROFILE_DISABLED',
       reason: `runtime profile is disabled: ${disabled.id}`,
     });
     expect(outcome.request.runtimes?.map((r) => r.profile_id)).toEqual([kept.id]);
@@ -409,5 +450,84 @@ describe('daemon against the api', () => {
       stop.abort();
       await running;
     }
+  });
+
+  it('re-registers with a profile created on the server while it runs (profile sync)', async () => {
+    const { workspace, owner, connect } = await fixture();
+    await host.addCli('claude', '2.0.0');
+    const commandPath = await host.addCli('late-cx', 'late-cx 3.1.4');
+    const stop = new AbortController();
+    const running = host.daemon({ ...connect, profileSyncIntervalMs: 20 }).run({
+      signal: stop.signal,
+    });
+    try {
+      await eventually(() => expect(host.events()).toContain('registered'));
+      const created = await request(system.app)
+        .post(`/api/workspaces/${workspace.id}/runtime-profiles`)
+        .auth(owner.token, { type: 'bearer' })
+        .send({
+          display_name: 'Late Codex',
+          protocol_family: 'codex',
+          command_name: 'late-cx',
+          fixed_args: ['--late'],
+        });
+      expect(created.status).toBe(201);
+      const profile = RuntimeProfileJson.parse(created.body);
+
+      const rows = await eventually(async () => {
+        expect(host.events().filter((e) => e === 'registered')).toHaveLength(2);
+        const all = await runtimesOf(workspace.id, owner.token);
+        expect(all.map((r) => r.profile_id)).toContain(profile.id);
+        return all;
+      });
+
+      expect(host.records.filter((r) => r.event === 'reregistering').map((r) => r.fields)).toEqual([
+        { reason: 'profiles_changed' },
+      ]);
+      expect(rows.find((r) => r.profile_id === profile.id)).toMatchObject({
+        status: 'online',
+        provider: 'codex',
+        name: 'Late Codex (flowhost)',
+      });
+      const [stored] = await new DaemonState(host.stateDir).registrations();
+      expect(stored?.profiles[profile.id]).toMatchObject({
+        command_path: commandPath,
+        fixed_args: ['--late'],
+        version: '3.1.4',
+      });
+    } finally {
+      stop.abort();
+      await running;
+    }
+  });
+
+  it('keeps running when a later profile sync gets a 200 it cannot read', async () => {
+    const { workspace, connect } = await fixture();
+    await host.addCli('claude', '2.0.0');
+    const stop = new AbortController();
+    const running = host.daemon({ ...connect, profileSyncIntervalMs: 20 }).run({
+      signal: stop.signal,
+    });
+    try {
+      await eventually(() => expect(host.events()).toContain('registered'));
+      unreadableProfilesFor.set(workspace.id, { type: 'text/html', body: '<html></html>' });
+
+      // Two failed syncs: the loop went on after the first one.
+      await eventually(() =>
+        expect(
+          host.records.filter((r) => r.event === 'profiles_unavailable' && r.fields.status === 200)
+            .length,
+        ).toBeGreaterThanOrEqual(2),
+      );
+      expect(host.events().filter((e) => e === 'registered')).toHaveLength(1);
+    } finally {
+      stop.abort();
+    }
+    // Resolves (run never threw) with the first registration.
+    const outcome = await running;
+    expect(outcome.response.runtimes).toEqual([
+      expect.objectContaining({ provider: 'claude', status: 'online' }),
+    ]);
+    expect(host.events()).toContain('stopped');
   });
 });

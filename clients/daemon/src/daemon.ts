@@ -112,15 +112,14 @@ export class Daemon {
 
   /**
    * Fetches the enabled profiles. Any failure (404 from a server without the route, 5xx, the
-   * network) is logged and yields undefined: built-ins still register (spec §6.3).
+   * network, a 200 that is not the list: a proxy's page, another server's shape) is logged in
+   * one line and yields undefined: built-ins still register (spec §6.3, which swallows every
+   * fetch error).
    */
   async fetchProfiles(): Promise<DaemonProfileView[] | undefined> {
     try {
       return (await this.client.listProfiles(this.opts.workspaceId)).runtime_profiles;
     } catch (err) {
-      if (!(err instanceof ApiError) && !(err instanceof NetworkError)) {
-        throw err;
-      }
       this.log.info('profiles_unavailable', {
         status: err instanceof ApiError ? err.status : undefined,
         reason: errorText(err),
