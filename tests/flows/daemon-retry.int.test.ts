@@ -20,6 +20,7 @@ import {
   insertDaemonToken,
   insertWorkspace,
   type TestDatabase,
+  unused,
 } from '@cp/testing';
 import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
@@ -48,15 +49,6 @@ async function stopRedis(server: ChildProcess): Promise<void> {
   await new Promise<void>((resolve) => {
     server.once('exit', () => resolve());
     server.kill('SIGKILL');
-  });
-}
-
-/** These flows never delete or stream events. */
-function unused<T extends object>(name: string): T {
-  return new Proxy({} as T, {
-    get: () => {
-      throw new Error(`${name} is not used here`);
-    },
   });
 }
 
