@@ -13,6 +13,7 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadApiConfig, startApi } from '@cp/api';
+import { percentile } from '@cp/daemon';
 import { createLogger, DEFAULT_REDIS_URL } from '@cp/platform';
 import { createScratchDatabase } from './scratch';
 
@@ -71,9 +72,6 @@ async function startWorker(serviceEnv: Record<string, string>): Promise<() => Pr
     await exited;
   };
 }
-
-const percentile = (sorted: number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
 async function run(label: string, batchSize: number): Promise<Figures> {
   const scratch = await createScratchDatabase(2);
