@@ -147,24 +147,55 @@ describe('worker shutdown (separate process)', () => {
     );
   }
 
-  it('on SIGTERM stops taking jobs, finishes the active one, then exits 0', async () => {
+  /** What {@link withBlockedJob} hands its body. */
+  interface BlockedJob {
+    worker: WorkerProcess;
+    /** The id of the job that is active and blocked. */
+    active: string;
+    workspaceId: string;
+    profileId: string;
+    /** Releases the test's lock, so the job can finish. */
+    release: () => Promise<void>;
+  }
+
+  /**
+   * Starts a worker, gives it a registration that blocks on the test's lock on its profile, and
+   * runs `body` while that job is active; the lock is released afterwards if `body` did not.
+   */
+  async function withBlockedJob(
+    shutdownTimeoutMs: number,
+    body: (held: BlockedJob) => Promise<void>,
+  ): Promise<void> {
     const workspace = await insertWorkspace(database.db);
     const profile = await insertRuntimeProfile(database.db, workspace.id);
-    const worker = await startWorker(20_000);
+    const worker = await startWorker(shutdownTimeoutMs);
     const lock = await lockProfile(profile.id);
-    let released = false;
+    const release = async (): Promise<void> => {
+      if (lock.isTransactionActive) {
+        await lock.rollbackTransaction();
+      }
+    };
     try {
       const active = await registry.producer.enqueue(
         'runtime.register',
         registration(workspace.id, profile.id),
       );
       await waitUntilBlocked(active);
+      await body({ worker, active, workspaceId: workspace.id, profileId: profile.id, release });
+    } finally {
+      await release();
+      await lock.release();
+      await registry.producer.queue.drain();
+    }
+  }
 
+  it('on SIGTERM stops taking jobs, finishes the active one, then exits 0', async () => {
+    await withBlockedJob(20_000, async ({ worker, active, workspaceId, profileId, release }) => {
       worker.child.kill('SIGTERM');
       await worker.line('worker stopping: no new jobs; finishing the active ones');
       const late = await registry.producer.enqueue(
         'runtime.register',
-        registration(workspace.id, null),
+        registration(workspaceId, null),
       );
       // Draining: alive, but no longer ready, so a load balancer or orchestrator looks elsewhere.
       const ready = await fetch(`${worker.opsUrl}/readyz`);
@@ -173,62 +204,32 @@ describe('worker shutdown (separate process)', () => {
       expect((await fetch(`${worker.opsUrl}/healthz`)).status).toBe(200);
       expect(worker.child.exitCode).toBeNull();
 
-      await lock.rollbackTransaction();
-      released = true;
+      await release();
       expect(await worker.exit).toBe(0);
 
       expect(await registry.producer.queue.getJobState(active)).toBe('completed');
       const job = await registry.producer.queue.getJob(active);
       expect((job?.returnvalue as { runtimes: { profile_id: string }[] }).runtimes).toEqual([
-        expect.objectContaining({ profile_id: profile.id }),
+        expect.objectContaining({ profile_id: profileId }),
       ]);
       expect(await registry.producer.queue.getJobState(late)).toBe('waiting');
       expect(worker.lines.map((line) => line.msg)).toEqual(
         expect.arrayContaining(['shutting down', 'job done', 'stopped']),
       );
-    } finally {
-      if (!released) {
-        await lock.rollbackTransaction();
-      }
-      await lock.release();
-      await registry.producer.queue.drain();
-    }
+    });
   });
 
   it('exits 1 when the active job outlives SHUTDOWN_TIMEOUT_MS, leaving the job active, not failed', async () => {
-    const workspace = await insertWorkspace(database.db);
-    const profile = await insertRuntimeProfile(database.db, workspace.id);
-    const worker = await startWorker(500);
-    const lock = await lockProfile(profile.id);
-    try {
-      const active = await registry.producer.enqueue(
-        'runtime.register',
-        registration(workspace.id, profile.id),
-      );
-      await waitUntilBlocked(active);
-
+    await withBlockedJob(500, async ({ worker, active }) => {
       worker.child.kill('SIGTERM');
       expect(await worker.exit).toBe(1);
       expect(worker.lines.map((line) => line.msg)).toContain('shutdown deadline passed; exiting');
       expect(await registry.producer.queue.getJobState(active)).toBe('active');
-    } finally {
-      await lock.rollbackTransaction();
-      await lock.release();
-    }
+    });
   });
 
   it('exits 1 at once on a second signal while the active job holds the stop', async () => {
-    const workspace = await insertWorkspace(database.db);
-    const profile = await insertRuntimeProfile(database.db, workspace.id);
-    const worker = await startWorker(60_000);
-    const lock = await lockProfile(profile.id);
-    try {
-      const active = await registry.producer.enqueue(
-        'runtime.register',
-        registration(workspace.id, profile.id),
-      );
-      await waitUntilBlocked(active);
-
+    await withBlockedJob(60_000, async ({ worker, active }) => {
       worker.child.kill('SIGTERM');
       await worker.line('shutting down');
       worker.child.kill('SIGINT');
@@ -238,9 +239,6 @@ describe('worker shutdown (separate process)', () => {
         'second signal while stopping; exiting now',
       );
       expect(await registry.producer.queue.getJobState(active)).toBe('active');
-    } finally {
-      await lock.rollbackTransaction();
-      await lock.release();
-    }
+    });
   });
 });
