@@ -15,7 +15,7 @@ import {
   testRedisUrl,
 } from '@cp/testing';
 import { loadConfig } from './config';
-import { startApi } from './server';
+import { type RunningApi, startApi } from './server';
 
 /** Sends a JSON request on `agent`; resolves to the response and its body. */
 function send(
@@ -58,7 +58,23 @@ describe(`${startApi.name} shutdown`, () => {
     await database.drop();
   });
 
-  it('stops accepting connections, finishes the request in flight and closes its keep-alive connection', async () => {
+  /** What {@link withHeldProfile} hands its body. */
+  interface HeldProfile {
+    sut: RunningApi;
+    workspaceId: string;
+    profileId: string;
+    ownerToken: string;
+    /** Resolves once the api's UPDATE of the profile waits on the test's lock. */
+    apiWaits: () => Promise<void>;
+    /** Commits the test's transaction, so the waiting UPDATE goes on. */
+    release: () => Promise<void>;
+  }
+
+  /**
+   * Starts an api and holds a profile row in a transaction of the test's own, so a PATCH of it
+   * stays in flight for as long as `body` wants. Stops nothing: `body` stops the api.
+   */
+  async function withHeldProfile(body: (held: HeldProfile) => Promise<void>): Promise<void> {
     const config = loadConfig({
       DATABASE_URL: database.url,
       REDIS_URL: testRedisUrl(),
@@ -69,20 +85,12 @@ describe(`${startApi.name} shutdown`, () => {
     const workspace = await insertWorkspace(database.db);
     const owner = await insertMember(database.db, workspace.id, 'owner');
     const profile = await insertRuntimeProfile(database.db, workspace.id);
-    const agent = new Agent({ keepAlive: true });
-    // The test's transaction holds the profile row, so the api's UPDATE waits on it: a request
-    // in flight for as long as the test wants.
     const lock = database.dataSource.createQueryRunner();
     await lock.connect();
     await lock.startTransaction();
     await lock.query('SELECT id FROM runtime_profile WHERE id = $1 FOR UPDATE', [profile.id]);
-    try {
-      const inFlight = send(
-        agent,
-        `${sut.url}/api/workspaces/${workspace.id}/runtime-profiles/${profile.id}`,
-        { method: 'PATCH', token: owner.token, body: { display_name: 'renamed while stopping' } },
-      );
-      await eventually(async () => {
+    const apiWaits = () =>
+      eventually(async () => {
         const [row] = await database.dataSource.query<{ waiting: number }[]>(
           `SELECT count(*)::int AS waiting FROM pg_stat_activity
            WHERE datname = current_database() AND application_name = 'cp-api'
@@ -90,81 +98,92 @@ describe(`${startApi.name} shutdown`, () => {
         );
         expect(row?.waiting).toBe(1);
       });
-
-      const stopped = sut.stop();
-      await eventually(() => expect(sut.server.listening).toBe(false));
-      await expect(fetch(`${sut.url}/healthz`)).rejects.toThrow();
-
-      await lock.commitTransaction();
-      const { res, body } = await inFlight;
-      expect(res.statusCode).toBe(200);
-      expect(res.headers.connection).toBe('close');
-      expect(RuntimeProfileJson.parse(body).display_name).toBe('renamed while stopping');
-      await stopped;
+    try {
+      await body({
+        sut,
+        workspaceId: workspace.id,
+        profileId: profile.id,
+        ownerToken: owner.token,
+        apiWaits,
+        release: () => lock.commitTransaction(),
+      });
     } finally {
       if (lock.isTransactionActive) {
         await lock.rollbackTransaction();
       }
       await lock.release();
+      if (sut.server.listening) {
+        await sut.stop();
+      }
+    }
+  }
+
+  it('stops accepting connections, finishes the request in flight and closes its keep-alive connection', async () => {
+    const agent = new Agent({ keepAlive: true });
+    try {
+      await withHeldProfile(
+        async ({ sut, workspaceId, profileId, ownerToken, apiWaits, release }) => {
+          const inFlight = send(
+            agent,
+            `${sut.url}/api/workspaces/${workspaceId}/runtime-profiles/${profileId}`,
+            {
+              method: 'PATCH',
+              token: ownerToken,
+              body: { display_name: 'renamed while stopping' },
+            },
+          );
+          await apiWaits();
+
+          const stopped = sut.stop();
+          await eventually(() => expect(sut.server.listening).toBe(false));
+          await expect(fetch(`${sut.url}/healthz`)).rejects.toThrow();
+
+          await release();
+          const { res, body } = await inFlight;
+          expect(res.statusCode).toBe(200);
+          expect(res.headers.connection).toBe('close');
+          expect(RuntimeProfileJson.parse(body).display_name).toBe('renamed while stopping');
+          await stopped;
+        },
+      );
+    } finally {
       agent.destroy();
     }
   });
 
   it('answers a request that arrives on a kept-alive connection while it drains', async () => {
-    const config = loadConfig({
-      DATABASE_URL: database.url,
-      REDIS_URL: testRedisUrl(),
-      QUEUE_PREFIX: prefix,
-      API_PORT: '0',
-    });
-    const sut = await startApi(config, createLogger('test', 'silent'));
-    const workspace = await insertWorkspace(database.db);
-    const owner = await insertMember(database.db, workspace.id, 'owner');
-    const profile = await insertRuntimeProfile(database.db, workspace.id);
-    const lock = database.dataSource.createQueryRunner();
-    await lock.connect();
-    await lock.startTransaction();
-    await lock.query('SELECT id FROM runtime_profile WHERE id = $1 FOR UPDATE', [profile.id]);
-    const { port } = new URL(sut.url);
-    const socket = connect(Number(port), '127.0.0.1');
-    let received = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => (received += chunk));
-    const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-    try {
-      const body = JSON.stringify({ display_name: 'renamed while draining' });
-      socket.write(
-        `PATCH /api/workspaces/${workspace.id}/runtime-profiles/${profile.id} HTTP/1.1\r\n` +
-          `Host: 127.0.0.1\r\nAuthorization: Bearer ${owner.token}\r\n` +
-          `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n` +
-          body,
-      );
-      await eventually(async () => {
-        const [row] = await database.dataSource.query<{ waiting: number }[]>(
-          `SELECT count(*)::int AS waiting FROM pg_stat_activity
-           WHERE datname = current_database() AND application_name = 'cp-api'
-             AND wait_event_type = 'Lock'`,
-        );
-        expect(row?.waiting).toBe(1);
-      });
+    await withHeldProfile(
+      async ({ sut, workspaceId, profileId, ownerToken, apiWaits, release }) => {
+        const socket = connect(Number(new URL(sut.url).port), '127.0.0.1');
+        let received = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (chunk: string) => (received += chunk));
+        const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+        try {
+          const body = JSON.stringify({ display_name: 'renamed while draining' });
+          socket.write(
+            `PATCH /api/workspaces/${workspaceId}/runtime-profiles/${profileId} HTTP/1.1\r\n` +
+              `Host: 127.0.0.1\r\nAuthorization: Bearer ${ownerToken}\r\n` +
+              `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n` +
+              body,
+          );
+          await apiWaits();
 
-      const stopped = sut.stop();
-      await eventually(() => expect(sut.server.listening).toBe(false));
-      // Pipelined behind the waiting PATCH: the api answers it within the request event.
-      socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
-      await lock.commitTransaction();
-      await stopped;
-      await ended;
+          const stopped = sut.stop();
+          await eventually(() => expect(sut.server.listening).toBe(false));
+          // Pipelined behind the waiting PATCH: the api answers it within the request event.
+          socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+          await release();
+          await stopped;
+          await ended;
 
-      expect(received).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
-      expect(received).toContain('renamed while draining');
-      expect(received.toLowerCase()).toContain('connection: close');
-    } finally {
-      if (lock.isTransactionActive) {
-        await lock.rollbackTransaction();
-      }
-      await lock.release();
-      socket.destroy();
-    }
+          expect(received).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+          expect(received).toContain('renamed while draining');
+          expect(received.toLowerCase()).toContain('connection: close');
+        } finally {
+          socket.destroy();
+        }
+      },
+    );
   });
 });
