@@ -60,8 +60,8 @@ export function startWorker<Q extends QueueName>(
   const table = handlers as Record<string, AnyHandler | undefined>;
   const specs: Readonly<Record<string, JobSpec | undefined>> = jobCatalog;
   const metrics = opts.metrics ? createJobMetrics(opts.metrics) : undefined;
-  /** Runs the job's handler; a final domain refusal is reported through `onRefusal`. */
-  const run = async (job: Job, log: Logger, onRefusal: () => void): Promise<unknown> => {
+  /** Runs the job's handler on its re-parsed payload; an unknown name or bad payload is final. */
+  const run = async (job: Job, log: Logger, attempt: number): Promise<unknown> => {
     const handler = table[job.name];
     const spec = specs[job.name];
     if (!handler || !spec) {
@@ -73,20 +73,7 @@ export function startWorker<Q extends QueueName>(
       log.error('payload does not match its schema');
       throw new UnrecoverableError(`invalid payload for ${job.name}`);
     }
-    try {
-      return await handler(parsed.data, {
-        jobId: job.id ?? '',
-        name: job.name as JobName,
-        attempt: job.attemptsMade + 1,
-        log,
-      });
-    } catch (err) {
-      if (err instanceof AppError && !err.retryable) {
-        onRefusal();
-        throw new UnrecoverableError(encodeJobError(err));
-      }
-      throw err;
-    }
+    return handler(parsed.data, { jobId: job.id ?? '', name: job.name as JobName, attempt, log });
   };
   const process = async (job: Job): Promise<unknown> => {
     const attempt = job.attemptsMade + 1;
@@ -117,17 +104,16 @@ export function startWorker<Q extends QueueName>(
           return;
       }
     };
-    let refused = false;
     try {
-      const result = await run(job, log, () => {
-        refused = true;
-      });
+      const result = await run(job, log, attempt);
       finish('succeeded');
       return result;
     } catch (err) {
-      if (refused) {
+      if (err instanceof AppError && !err.retryable) {
         finish('refused');
-      } else if (err instanceof UnrecoverableError) {
+        throw new UnrecoverableError(encodeJobError(err));
+      }
+      if (err instanceof UnrecoverableError) {
         finish('failed', err);
       } else {
         finish(attempt < (job.opts.attempts ?? 1) ? 'retried' : 'failed', err);
