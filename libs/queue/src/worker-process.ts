@@ -21,9 +21,17 @@ export interface RunningWorkerProcess extends RunningWorker {
   opsUrl: string | undefined;
 }
 
+/** Where a worker serves `/metrics`, `/healthz` and `/readyz`, and the scrape token if any. */
+export interface WorkerOpsConfig {
+  readonly host: string;
+  /** 0 picks a free port (tests). */
+  readonly port: number;
+  readonly metricsToken?: string;
+}
+
 /** Options of {@link serveWorkerOps}. */
 export interface ServeWorkerOpsOptions {
-  ops: { host: string; port: number; metricsToken?: string };
+  ops: WorkerOpsConfig;
   /** The variable that sets the port (named when it is taken). */
   portVariable: string;
   metrics: MetricsRegistry;

@@ -8,6 +8,7 @@ import {
   sharedEnvShape,
   toSharedConfig,
 } from '@cp/platform';
+import type { WorkerOpsConfig } from '@cp/queue';
 import { z } from 'zod';
 
 /** The cascade worker's variables; `.env.example` documents each (tests/deploy checks it). */
@@ -26,8 +27,7 @@ export const CascadeEnv = z.object({
 export interface CascadeWorkerConfig extends SharedConfig {
   readonly database: SharedConfig['database'] & { readonly poolSize: number };
   readonly worker: { readonly concurrency: number };
-  /** Where `/metrics`, `/healthz` and `/readyz` are served, and the scrape token if any. */
-  readonly ops: { readonly host: string; readonly port: number; readonly metricsToken?: string };
+  readonly ops: WorkerOpsConfig;
   /** How often the sweeper runs, and how old a deletion mark must be to count as stuck. */
   readonly sweep: { readonly intervalMs: number; readonly staleAfterMs: number };
 }

@@ -8,6 +8,7 @@ import {
   sharedEnvShape,
   toSharedConfig,
 } from '@cp/platform';
+import type { WorkerOpsConfig } from '@cp/queue';
 import { z } from 'zod';
 
 /** The registry worker's variables; `.env.example` documents each (tests/deploy checks it). */
@@ -26,8 +27,7 @@ export const RegistryEnv = z.object({
 export interface RegistryWorkerConfig extends SharedConfig {
   readonly database: SharedConfig['database'] & { readonly poolSize: number };
   readonly worker: { readonly concurrency: number };
-  /** Where `/metrics`, `/healthz` and `/readyz` are served, and the scrape token if any. */
-  readonly ops: { readonly host: string; readonly port: number; readonly metricsToken?: string };
+  readonly ops: WorkerOpsConfig;
   /** Registrations per transaction, and how many such transactions run at once. */
   readonly batch: { readonly maxBatchSize: number; readonly maxConcurrentFlushes: number };
 }
