@@ -49,6 +49,16 @@ describe('daemon simulator', () => {
   }
 
   /** Runs the CLI; returns its exit code, its outputs and the `--json` summary. */
+  /** The arguments that point the simulator at a server, a daemon token and a workspace. */
+  const target = (server: string, token: string, workspaceId: string): string[] => [
+    '--server',
+    server,
+    '--token',
+    token,
+    '--workspace',
+    workspaceId,
+  ];
+
   async function simulate(args: string[]) {
     const out: string[] = [];
     const err: string[] = [];
@@ -72,12 +82,7 @@ describe('daemon simulator', () => {
     const { workspaceId, token } = await workspaceWithProfiles(2);
 
     const run = await simulate([
-      '--server',
-      api.url.href,
-      '--token',
-      token,
-      '--workspace',
-      workspaceId,
+      ...target(api.url.href, token, workspaceId),
       '--daemons',
       '12',
       '--concurrency',
@@ -161,12 +166,7 @@ describe('daemon simulator', () => {
     });
     try {
       const run = await simulate([
-        '--server',
-        flaky.url.href,
-        '--token',
-        token,
-        '--workspace',
-        workspaceId,
+        ...target(flaky.url.href, token, workspaceId),
         '--daemons',
         '3',
         '--concurrency',
@@ -189,12 +189,7 @@ describe('daemon simulator', () => {
     const { workspaceId, token } = await workspaceWithProfiles(1);
 
     const run = await simulate([
-      '--server',
-      api.url.href,
-      '--token',
-      token,
-      '--workspace',
-      workspaceId,
+      ...target(api.url.href, token, workspaceId),
       '--runtimes',
       '3',
       '--custom-profiles',
