@@ -132,3 +132,28 @@ export async function createTestQueueAccess<Q extends QueueName>(
     },
   };
 }
+
+/** Both queues as the api holds them, under one test prefix. */
+export interface TestApiQueues {
+  registry: TestQueueAccess<'registry'>;
+  cascade: TestQueueAccess<'cascade'>;
+  /** Closes both queues and removes every key under the prefix. */
+  close(): Promise<void>;
+}
+
+/** Opens {@link createTestQueueAccess} for both queues under `prefix` (a test file's own). */
+export async function createTestApiQueues(prefix: string): Promise<TestApiQueues> {
+  const registry = await createTestQueueAccess('registry', prefix);
+  const cascade = await createTestQueueAccess('cascade', prefix);
+  return {
+    registry,
+    cascade,
+    close: async () => {
+      await registry.close();
+      await cascade.close();
+      const redis = await createTestRedis();
+      await removeQueuePrefix(redis, prefix);
+      redis.disconnect();
+    },
+  };
+}

@@ -1,4 +1,4 @@
-import { type ApiDeps, type ApiQueues, createApp, DEFAULT_AUTH_OPTIONS } from '@cp/api';
+import { type ApiDeps, createApp, DEFAULT_AUTH_OPTIONS } from '@cp/api';
 import { makeCascadeHandlers } from '@cp/cascade-worker';
 import { createLogger, type Logger } from '@cp/platform';
 import {
@@ -11,11 +11,10 @@ import {
 import { makeRegistrar, makeRegistryHandlers } from '@cp/registry-worker';
 import {
   createTestDatabase,
-  createTestQueueAccess,
+  createTestApiQueues,
   createTestQueuePrefix,
   createTestRedis,
   idleRelay,
-  removeQueuePrefix,
   type TestDatabase,
   type TestQueueAccess,
   testRedisUrl,
@@ -67,8 +66,8 @@ export async function startFlowSystem(opts: FlowSystemOptions = {}): Promise<Flo
   const database = await createTestDatabase();
   const redis = await createTestRedis();
   const stream = new EventStream(redis, prefix);
-  const registry = await createTestQueueAccess('registry', prefix);
-  const cascade = await createTestQueueAccess('cascade', prefix);
+  const queues = await createTestApiQueues(prefix);
+  const { registry, cascade } = queues;
   const liveRelay =
     opts.relay === 'live' ? startOutboxRelay({ source: database.db.outbox, stream, log }) : null;
   const relay = liveRelay ?? idleRelay;
@@ -104,7 +103,6 @@ export async function startFlowSystem(opts: FlowSystemOptions = {}): Promise<Flo
             options,
           );
   }
-  const queues: ApiQueues = { registry, cascade };
   const buildApp = (overrides: Partial<ApiDeps> = {}): Express =>
     createApp({
       db,
@@ -140,9 +138,7 @@ export async function startFlowSystem(opts: FlowSystemOptions = {}): Promise<Flo
         await worker.stop();
       }
       await liveRelay?.stop();
-      await registry.close();
-      await cascade.close();
-      await removeQueuePrefix(redis, prefix);
+      await queues.close();
       redis.disconnect();
       await database.drop();
     },

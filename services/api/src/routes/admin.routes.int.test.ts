@@ -1,15 +1,13 @@
 import { MESSAGES } from '@cp/contracts';
 import {
   createTestDatabase,
-  createTestQueueAccess,
+  createTestApiQueues,
   createTestQueuePrefix,
-  createTestRedis,
   insertDaemonToken,
   insertOperator,
   insertWorkspace,
-  removeQueuePrefix,
+  type TestApiQueues,
   type TestDatabase,
-  type TestQueueAccess,
 } from '@cp/testing';
 import type { Express } from 'express';
 import request from 'supertest';
@@ -20,30 +18,23 @@ import { buildTestApp, errorOf } from '../test-support';
 describe('admin routes', () => {
   const prefix = createTestQueuePrefix();
   let database: TestDatabase;
-  let registry: TestQueueAccess<'registry'>;
-  let cascade: TestQueueAccess<'cascade'>;
+  let queues: TestApiQueues;
   let ops: ApiOps;
   let app: Express;
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    registry = await createTestQueueAccess('registry', prefix);
-    cascade = await createTestQueueAccess('cascade', prefix);
+    queues = await createTestApiQueues(prefix);
     ops = ephemeralOps();
     app = appWith(ops);
   });
 
   afterAll(async () => {
-    await registry.close();
-    await cascade.close();
-    const redis = await createTestRedis();
-    await removeQueuePrefix(redis, prefix);
-    redis.disconnect();
+    await queues.close();
     await database.drop();
   });
 
-  const appWith = (appOps: ApiOps): Express =>
-    buildTestApp(database.db, { queues: { registry, cascade }, ops: appOps });
+  const appWith = (appOps: ApiOps): Express => buildTestApp(database.db, { queues, ops: appOps });
 
   /** Logs in with a bearer token; answers the response and the session cookie it set. */
   async function login(token: string, target: Express = app) {
@@ -139,8 +130,8 @@ describe('admin routes', () => {
 
       const api = await request(app).get('/admin/queues/api/queues').set('Cookie', cookie);
       expect(api.status).toBe(200);
-      const { queues } = api.body as { queues: { name: string }[] };
-      expect(queues.map((queue) => queue.name).sort()).toEqual(['cascade', 'registry']);
+      const shown = (api.body as { queues: { name: string }[] }).queues;
+      expect(shown.map((queue) => queue.name).sort()).toEqual(['cascade', 'registry']);
     });
 
     it("serves it to an operator's bearer token", async () => {

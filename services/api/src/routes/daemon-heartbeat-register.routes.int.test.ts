@@ -9,17 +9,15 @@ import {
 import { sqlRows } from '@cp/db';
 import {
   createTestDatabase,
-  createTestQueueAccess,
+  createTestApiQueues,
   createTestQueuePrefix,
-  createTestRedis,
   insertDaemonToken,
   insertMember,
   insertRuntime,
   insertRuntimeProfile,
   insertWorkspace,
-  removeQueuePrefix,
+  type TestApiQueues,
   type TestDatabase,
-  type TestQueueAccess,
 } from '@cp/testing';
 import type { Express } from 'express';
 import request from 'supertest';
@@ -28,24 +26,18 @@ import { buildTestApp, errorOf } from '../test-support';
 describe('daemon heartbeat and failed profiles', () => {
   const prefix = createTestQueuePrefix();
   let database: TestDatabase;
-  let registry: TestQueueAccess<'registry'>;
-  let cascade: TestQueueAccess<'cascade'>;
+  let queues: TestApiQueues;
   let app: Express;
 
   beforeAll(async () => {
     database = await createTestDatabase();
     // A producer but no worker: a register request is validated, enqueued and answered 202.
-    registry = await createTestQueueAccess('registry', prefix);
-    cascade = await createTestQueueAccess('cascade', prefix);
-    app = buildTestApp(database.db, { queues: { registry, cascade } });
+    queues = await createTestApiQueues(prefix);
+    app = buildTestApp(database.db, { queues });
   });
 
   afterAll(async () => {
-    await registry?.close();
-    await cascade?.close();
-    const redis = await createTestRedis();
-    await removeQueuePrefix(redis, prefix);
-    redis.disconnect();
+    await queues?.close();
     await database?.drop();
   });
 
@@ -237,7 +229,7 @@ describe('daemon heartbeat and failed profiles', () => {
 
       expect(res.status).toBe(202);
       const { operation } = OperationResponse.parse(res.body);
-      const job = await registry.producer.queue.getJob(operation.id);
+      const job = await queues.registry.producer.queue.getJob(operation.id);
       expect(job?.data).toMatchObject({
         runtimes: [],
         failedProfiles: [

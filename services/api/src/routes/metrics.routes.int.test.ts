@@ -2,16 +2,14 @@ import { createLogger, createMetricsRegistry } from '@cp/platform';
 import { startQueueSampler } from '@cp/queue';
 import {
   createTestDatabase,
-  createTestQueueAccess,
+  createTestApiQueues,
   createTestQueuePrefix,
-  createTestRedis,
   insertMember,
   insertOperator,
   insertRuntimeProfile,
   insertWorkspace,
-  removeQueuePrefix,
+  type TestApiQueues,
   type TestDatabase,
-  type TestQueueAccess,
 } from '@cp/testing';
 import type { Express } from 'express';
 import request from 'supertest';
@@ -23,27 +21,21 @@ describe('GET /metrics', () => {
   const prefix = createTestQueuePrefix();
   const scrapeToken = 'prometheus-scrape-token-0123';
   let database: TestDatabase;
-  let registry: TestQueueAccess<'registry'>;
-  let cascade: TestQueueAccess<'cascade'>;
+  let queues: TestApiQueues;
   let ops: ApiOps;
   let app: Express;
   let operatorToken: string;
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    registry = await createTestQueueAccess('registry', prefix);
-    cascade = await createTestQueueAccess('cascade', prefix);
+    queues = await createTestApiQueues(prefix);
     ops = { ...ephemeralOps(), metrics: createMetricsRegistry(), metricsToken: scrapeToken };
-    app = buildTestApp(database.db, { queues: { registry, cascade }, ops });
+    app = buildTestApp(database.db, { queues, ops });
     ({ token: operatorToken } = await insertOperator(database.db));
   });
 
   afterAll(async () => {
-    await registry.close();
-    await cascade.close();
-    const redis = await createTestRedis();
-    await removeQueuePrefix(redis, prefix);
-    redis.disconnect();
+    await queues.close();
     await database.drop();
   });
 
@@ -126,12 +118,15 @@ describe('GET /metrics', () => {
 
   describe('queue gauges', () => {
     it('shows the counts of the last background reading, not of the scrape', async () => {
-      const sampler = startQueueSampler([registry.producer.queue, cascade.producer.queue], {
-        registry: ops.metrics,
-        log: createLogger('test', 'silent'),
-      });
+      const sampler = startQueueSampler(
+        [queues.registry.producer.queue, queues.cascade.producer.queue],
+        {
+          registry: ops.metrics,
+          log: createLogger('test', 'silent'),
+        },
+      );
       try {
-        await registry.producer.queue.add('runtime.register', {}, { delay: 60_000 });
+        await queues.registry.producer.queue.add('runtime.register', {}, { delay: 60_000 });
         await sampler.refresh();
         const text = await scrape();
         expect(text).toContain('cp_queue_jobs{queue="registry",state="delayed"} 1');
@@ -139,7 +134,7 @@ describe('GET /metrics', () => {
         expect(text).toContain('cp_queue_jobs{queue="cascade",state="failed"} 0');
 
         // A scrape reads no queue: a job added since the last reading is not counted yet.
-        await registry.producer.queue.add('runtime.register', {}, { delay: 60_000 });
+        await queues.registry.producer.queue.add('runtime.register', {}, { delay: 60_000 });
         expect(await scrape()).toContain('cp_queue_jobs{queue="registry",state="delayed"} 1');
         await sampler.refresh();
         expect(await scrape()).toContain('cp_queue_jobs{queue="registry",state="delayed"} 2');
