@@ -12,7 +12,17 @@ import { startCascadeWorker } from './worker';
 
 describe(startCascadeWorker.name, () => {
   const prefix = createTestQueuePrefix();
+  const log = createLogger('test', 'silent');
   let database: TestDatabase;
+
+  /** This file's database, the test Redis, its own prefix, and a free metrics port. */
+  const configOf = () =>
+    loadConfig({
+      DATABASE_URL: database.url,
+      REDIS_URL: testRedisUrl(),
+      QUEUE_PREFIX: prefix,
+      CASCADE_METRICS_PORT: '0',
+    });
 
   beforeAll(async () => {
     database = await createTestDatabase({ poolSize: 1 });
@@ -26,13 +36,7 @@ describe(startCascadeWorker.name, () => {
   });
 
   it('consumes the cascade queue until stopped', async () => {
-    const config = loadConfig({
-      DATABASE_URL: database.url,
-      REDIS_URL: testRedisUrl(),
-      QUEUE_PREFIX: prefix,
-      CASCADE_METRICS_PORT: '0',
-    });
-    const sut = await startCascadeWorker(config, createLogger('test', 'silent'));
+    const sut = await startCascadeWorker(configOf(), log);
     expect(sut.worker.name).toBe('cascade');
     expect(sut.worker.isRunning()).toBe(true);
     await sut.stop();
@@ -40,13 +44,7 @@ describe(startCascadeWorker.name, () => {
   });
 
   it('serves /healthz, /readyz and /metrics on its own port until stopped', async () => {
-    const config = loadConfig({
-      DATABASE_URL: database.url,
-      REDIS_URL: testRedisUrl(),
-      QUEUE_PREFIX: prefix,
-      CASCADE_METRICS_PORT: '0',
-    });
-    const sut = await startCascadeWorker(config, createLogger('test', 'silent'));
+    const sut = await startCascadeWorker(configOf(), log);
     try {
       expect((await fetch(`${sut.opsUrl}/healthz`)).status).toBe(200);
       const ready = await fetch(`${sut.opsUrl}/readyz`);
@@ -64,12 +62,7 @@ describe(startCascadeWorker.name, () => {
   });
 
   it('opens no port when told not to serve its ops endpoints (npm start)', async () => {
-    const config = loadConfig({
-      DATABASE_URL: database.url,
-      REDIS_URL: testRedisUrl(),
-      QUEUE_PREFIX: prefix,
-    });
-    const sut = await startCascadeWorker(config, createLogger('test', 'silent'), {
+    const sut = await startCascadeWorker(configOf(), log, {
       serveOps: false,
     });
     expect(sut.opsUrl).toBeUndefined();
@@ -78,7 +71,7 @@ describe(startCascadeWorker.name, () => {
 
   it('refuses to start with an unreachable Postgres, naming the URL', async () => {
     const config = loadConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x' });
-    await expect(startCascadeWorker(config, createLogger('test', 'silent'))).rejects.toThrow(
+    await expect(startCascadeWorker(config, log)).rejects.toThrow(
       /^cannot reach Postgres at postgres:\/\/postgres@127\.0\.0\.1:1\/x/,
     );
   });
