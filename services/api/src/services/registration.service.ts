@@ -53,17 +53,11 @@ export class RegistrationService {
         status: entry.status,
         profileId: entry.profile_id,
       })),
-      // Absent rather than empty, so a request without failures hashes to the same job id as
-      // before failed profiles existed.
-      ...(body.failed_profiles.length > 0
-        ? {
-            failedProfiles: body.failed_profiles.map((failed) => ({
-              profileId: failed.profile_id,
-              commandName: failed.command_name,
-              reason: failed.reason,
-            })),
-          }
-        : {}),
+      failedProfiles: body.failed_profiles.map((failed) => ({
+        profileId: failed.profile_id,
+        commandName: failed.command_name,
+        reason: failed.reason,
+      })),
       ownerId,
       requestId,
     };
